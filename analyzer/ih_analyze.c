@@ -1,0 +1,9 @@
+#include "config.h"
+#include <stdio.h>
+#include "cli/ih_cmd.h"
+
+int ih_analyze_main(int argc, char **argv)
+{
+	fprintf(stderr, "irqhop %s: not built yet\n", argv[0]);
+	return 1;
+}

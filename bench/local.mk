@@ -1,0 +1,1 @@
+# bench/: benchmarks (make bench); they print ratios, never pass/fail on time.

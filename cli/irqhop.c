@@ -1,0 +1,94 @@
+/*
+ * irqhop - front command.  One table maps subcommand names to entry points,
+ * in the style of lttng(1) and perf(1).
+ */
+#include "config.h"
+#include "cli/ih_cmd.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+struct ih_subcommand {
+	const char *name;
+	int (*main)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct ih_subcommand subcommands[] = {
+	{ "record",  ih_record_main,  "run a scenario and record its LTTng trace" },
+	{ "analyze", ih_analyze_main, "reconstruct interrupt paths from traces into SQLite" },
+	{ "serve",   ih_serve_main,   "serve the dashboard and JSON API over a database" },
+	{ "demo",    ih_demo_main,    "record both tasklet modes, analyze, and serve" },
+	{ NULL, NULL, NULL },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: irqhop [--version] [--help] SUBCOMMAND [ARGS]\n\nSubcommands:\n");
+	for (const struct ih_subcommand *s = subcommands; s->name; s++)
+		fprintf(out, "  %-8s %s\n", s->name, s->summary);
+	fprintf(out, "\nRun 'irqhop SUBCOMMAND --help' for a subcommand's options.\n");
+}
+
+const char *ih_runtime_path(char *buf, unsigned long len)
+{
+	const char *env = getenv("IRQHOP_RUNTIME");
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env) {
+		snprintf(buf, len, "%s", env);
+		if (access(buf, X_OK) == 0)
+			return buf;
+		fprintf(stderr, "irqhop: IRQHOP_RUNTIME=%s is not an executable file\n", env);
+		return NULL;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		char *slash;
+
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(buf, len, "%s/irqhop-runtime", self);
+			if (access(buf, X_OK) == 0)
+				return buf;
+		}
+	}
+	snprintf(buf, len, "%s/irqhop-runtime", IH_PKGLIBEXECDIR);
+	if (access(buf, X_OK) == 0)
+		return buf;
+	fprintf(stderr, "irqhop: irqhop-runtime not found beside irqhop nor in %s\n", IH_PKGLIBEXECDIR);
+	return NULL;
+}
+
+const char *ih_plugin_dir(void)
+{
+	return IH_PLUGINDIR;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("irqhop %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	for (const struct ih_subcommand *s = subcommands; s->name; s++)
+		if (strcmp(argv[1], s->name) == 0)
+			return s->main(argc - 1, argv + 1);
+	fprintf(stderr, "irqhop: unknown subcommand '%s' (try 'irqhop --help')\n", argv[1]);
+	return 2;
+}

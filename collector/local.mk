@@ -1,0 +1,33 @@
+# collector/: the runtime library (one public header per module), the
+# LTTng-UST provider, the scenario driver irqhop-runtime, and irqhop record.
+
+# The runtime library.  Tracepoint call sites use dynamic linkage of the
+# probes: the library itself never loads lttng-ust, so unit tests and
+# sanitizer builds run it with tracing compiled in but inert; irqhop-runtime
+# links the provider and so emits events.
+noinst_LTLIBRARIES += collector/libihcollector.la
+collector_libihcollector_la_SOURCES = \
+	collector/ih_tp.c collector/ih_tp.h collector/irqhop_tp.h \
+	collector/ih_clock.h \
+	collector/ih_spinlock.c collector/ih_spinlock.h \
+	collector/ih_softirq.c collector/ih_softirq.h \
+	collector/ih_tasklet.c collector/ih_tasklet.h \
+	collector/ih_pcpu.c collector/ih_pcpu.h \
+	collector/ih_vcpu.c collector/ih_vcpu.h \
+	collector/ih_device.c collector/ih_device.h \
+	collector/ih_host.c collector/ih_host.h \
+	collector/ih_scenario.c collector/ih_scenario.h
+collector_libihcollector_la_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS) $(JANSSON_CFLAGS)
+collector_libihcollector_la_LIBADD = $(URCU_LIBS) $(JANSSON_LIBS) -ldl -lpthread
+
+# The scenario driver: a thin program over the library, plus the probes.
+pkglibexec_PROGRAMS += irqhop-runtime
+irqhop_runtime_SOURCES = collector/ih_runtime_main.c collector/ih_tp_provider.c
+irqhop_runtime_CFLAGS = $(AM_CFLAGS) $(LTTNG_UST_CFLAGS) $(URCU_CFLAGS) $(JANSSON_CFLAGS)
+irqhop_runtime_LDADD = collector/libihcollector.la $(LTTNG_UST_LIBS) -ldl -lpthread
+
+# irqhop record: LTTng session control through liblttng-ctl.
+noinst_LTLIBRARIES += collector/libihrecord.la
+collector_libihrecord_la_SOURCES = collector/ih_record.c
+collector_libihrecord_la_CFLAGS = $(AM_CFLAGS) $(LTTNG_CTL_CFLAGS) $(JANSSON_CFLAGS)
+collector_libihrecord_la_LIBADD = $(LTTNG_CTL_LIBS) $(JANSSON_LIBS)

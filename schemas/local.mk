@@ -1,0 +1,19 @@
+# schemas/: the SQLite schema (the contract with every reader), its
+# migrations, and the code that opens a database through them.
+IH_SCHEMA_FILES = schemas/irqhop.sql schemas/indexes.sql
+# schemas/migrations/NNN.sql files are listed here as they are added.
+IH_MIGRATIONS =
+
+noinst_LTLIBRARIES += schemas/libihdb.la
+schemas_libihdb_la_SOURCES = schemas/ih_db.c schemas/ih_db.h build-aux/embed.h
+nodist_schemas_libihdb_la_SOURCES = schemas/ih_schema_files.c
+schemas_libihdb_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
+schemas_libihdb_la_LIBADD = $(SQLITE_LIBS)
+BUILT_SOURCES += schemas/ih_schema_files.c
+CLEANFILES += schemas/ih_schema_files.c
+EXTRA_DIST += $(IH_SCHEMA_FILES) $(IH_MIGRATIONS) schemas/migrations/README build-aux/embed.sh
+
+schemas/ih_schema_files.c: $(IH_SCHEMA_FILES) $(IH_MIGRATIONS) $(top_srcdir)/build-aux/embed.sh
+	$(AM_V_GEN)$(MKDIR_P) schemas && \
+	  files=; for f in $(IH_SCHEMA_FILES) $(IH_MIGRATIONS); do files="$$files $(top_srcdir)/$$f"; done; \
+	  $(SHELL) $(top_srcdir)/build-aux/embed.sh ih_schema_files $$files > $@.tmp && mv $@.tmp $@

@@ -1,0 +1,2 @@
+# tests/: unit tests (TAP, one per module), integration and browser tests.
+EXTRA_DIST += tests/tap.h
