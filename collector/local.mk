@@ -8,7 +8,7 @@
 noinst_LTLIBRARIES += collector/libihcollector.la
 collector_libihcollector_la_SOURCES = \
 	collector/ih_tp.c collector/ih_tp.h collector/irqhop_tp.h \
-	collector/ih_clock.h \
+	collector/ih_clock.h collector/ih_wfcq.h collector/ih_notify.c collector/ih_notify.h \
 	collector/ih_spinlock.c collector/ih_spinlock.h \
 	collector/ih_softirq.c collector/ih_softirq.h \
 	collector/ih_tasklet.c collector/ih_tasklet.h \
@@ -18,7 +18,7 @@ collector_libihcollector_la_SOURCES = \
 	collector/ih_host.c collector/ih_host.h \
 	collector/ih_scenario.c collector/ih_scenario.h
 collector_libihcollector_la_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS) $(JANSSON_CFLAGS)
-collector_libihcollector_la_LIBADD = $(URCU_LIBS) $(JANSSON_LIBS) -ldl -lpthread
+collector_libihcollector_la_LIBADD = $(URCU_LIBS) $(JANSSON_LIBS) -ldl -lpthread -lm
 
 # The scenario driver: a thin program over the library, plus the probes.
 pkglibexec_PROGRAMS += irqhop-runtime
@@ -28,6 +28,19 @@ irqhop_runtime_LDADD = collector/libihcollector.la $(LTTNG_UST_LIBS) -ldl -lpthr
 
 # irqhop record: LTTng session control through liblttng-ctl.
 noinst_LTLIBRARIES += collector/libihrecord.la
-collector_libihrecord_la_SOURCES = collector/ih_record.c
+collector_libihrecord_la_SOURCES = collector/ih_record.c \
+	collector/ih_session.c collector/ih_session.h \
+	collector/ih_sessiond.c collector/ih_sessiond.h
 collector_libihrecord_la_CFLAGS = $(AM_CFLAGS) $(LTTNG_CTL_CFLAGS) $(JANSSON_CFLAGS)
 collector_libihrecord_la_LIBADD = $(LTTNG_CTL_LIBS) $(JANSSON_LIBS)
+
+# Unit tests of the runtime (TAP).  They link the library without the
+# provider, so they run with tracing inert and need no session daemon.
+check_PROGRAMS += tests/collector_tasklet.t tests/collector_host.t
+TESTS += tests/collector_tasklet.t tests/collector_host.t
+tests_collector_tasklet_t_SOURCES = tests/collector_tasklet.c tests/tap.h
+tests_collector_tasklet_t_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)
+tests_collector_tasklet_t_LDADD = collector/libihcollector.la
+tests_collector_host_t_SOURCES = tests/collector_host.c tests/tap.h
+tests_collector_host_t_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)
+tests_collector_host_t_LDADD = collector/libihcollector.la

@@ -1,0 +1,331 @@
+/* ih_scenario.c - see ih_scenario.h; the format is in docs/scenarios.md. */
+#include "config.h"
+#include "collector/ih_scenario.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Stock scenarios.  "pcpus": 0 means one per online CPU. */
+static const struct { const char *name; const char *json; } stock[] = {
+	{ "passthrough",
+	  "{\"name\":\"passthrough\","
+	  " \"description\":\"Busy guest vCPUs, one per pCPU, each taking passthrough interrupts from its own device (Xen dpci through tasklets).\","
+	  " \"pcpus\":0, \"duration\":2, \"seed\":1, \"tasklet\":\"percpu\", \"notifier\":\"waitqueue\","
+	  " \"timeslice_ms\":30,"
+	  " \"guests\":[{\"name\":\"busy\",\"kind\":\"busy\",\"pcpus\":\"all\"}],"
+	  " \"devices\":[{\"kind\":\"passthrough\",\"guest\":\"busy\",\"per_vcpu\":true,"
+	  "   \"rate\":5000,\"arrival\":\"fixed\",\"vector\":48}]}" },
+	{ NULL, NULL },
+};
+
+const char *const ih_stock_scenarios[] = { "passthrough", NULL };
+
+const char *ih_tasklet_mode_name(int mode)
+{
+	return mode == 1 ? "percpu" : "global";
+}
+
+const char *ih_notifier_mode_name(int mode)
+{
+	return mode == 1 ? "srcu" : "waitqueue";
+}
+
+static int parse_tasklet(const char *s)
+{
+	return strcmp(s, "global") == 0 ? 0 : strcmp(s, "percpu") == 0 ? 1 : -1;
+}
+
+static int parse_notifier(const char *s)
+{
+	return strcmp(s, "waitqueue") == 0 ? 0 : strcmp(s, "srcu") == 0 ? 1 : -1;
+}
+
+/* Reports "SRC: at KEY: expected WHAT" and returns -1. */
+static int bad(char *err, size_t errlen, const char *src, const char *key, const char *what)
+{
+	snprintf(err, errlen, "%s: at %s: expected %s", src, key, what);
+	return -1;
+}
+
+static unsigned online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned)n : 1;
+}
+
+/* Fills pcpu list from a guest's "pcpus" value. Returns count, or -1. */
+static int guest_pcpus(json_t *v, unsigned pcpus, unsigned *out)
+{
+	unsigned n = 0;
+
+	if (!v || (json_is_string(v) && strcmp(json_string_value(v), "all") == 0)) {
+		for (unsigned i = 0; i < pcpus; i++)
+			out[n++] = i;
+	} else if (json_is_string(v) && strcmp(json_string_value(v), "first-half") == 0) {
+		for (unsigned i = 0; i < (pcpus + 1) / 2; i++)
+			out[n++] = i;
+	} else if (json_is_string(v) && strcmp(json_string_value(v), "second-half") == 0) {
+		for (unsigned i = (pcpus + 1) / 2; i < pcpus; i++)
+			out[n++] = i;
+		if (n == 0)
+			out[n++] = pcpus - 1;
+	} else if (json_is_array(v)) {
+		size_t i;
+		json_t *e;
+
+		json_array_foreach(v, i, e) {
+			if (!json_is_integer(e) || json_integer_value(e) < 0 ||
+			    (unsigned)json_integer_value(e) >= pcpus || n >= IH_SC_MAX_VCPUS)
+				return -1;
+			out[n++] = (unsigned)json_integer_value(e);
+		}
+	} else {
+		return -1;
+	}
+	return (int)n;
+}
+
+static int resolve(json_t *root, const char *src, const struct ih_sc_overrides *ov,
+		   struct ih_scenario *sc, char *err, size_t errlen)
+{
+	json_t *v, *guests, *devices, *g, *d;
+	size_t i, j;
+	char key[64];
+
+	memset(sc, 0, sizeof(*sc));
+	if (!json_is_object(root))
+		return bad(err, errlen, src, "top level", "an object");
+	v = json_object_get(root, "name");
+	snprintf(sc->name, sizeof(sc->name), "%s", json_is_string(v) ? json_string_value(v) : "custom");
+
+	v = json_object_get(root, "pcpus");
+	if (v && !(json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= IH_MAX_PCPUS))
+		return bad(err, errlen, src, "pcpus", "an integer from 0 (online CPUs) to 64");
+	sc->pcpus = v ? (unsigned)json_integer_value(v) : 0;
+	if (ov->has_pcpus)
+		sc->pcpus = ov->pcpus;
+	if (sc->pcpus == 0)
+		sc->pcpus = online_cpus();
+	if (sc->pcpus > IH_MAX_PCPUS)
+		sc->pcpus = IH_MAX_PCPUS;
+
+	v = json_object_get(root, "duration");
+	if (v && !(json_is_number(v) && json_number_value(v) > 0 && json_number_value(v) <= 3600))
+		return bad(err, errlen, src, "duration", "a number of seconds in (0, 3600]");
+	sc->duration_s = v ? json_number_value(v) : 2.0;
+	if (ov->has_duration)
+		sc->duration_s = ov->duration_s;
+
+	v = json_object_get(root, "seed");
+	if (v && !(json_is_integer(v) && json_integer_value(v) >= 0))
+		return bad(err, errlen, src, "seed", "a non-negative integer");
+	sc->seed = v ? (uint64_t)json_integer_value(v) : 1;
+	if (ov->has_seed)
+		sc->seed = ov->seed;
+
+	v = json_object_get(root, "tasklet");
+	if (v && (!json_is_string(v) || parse_tasklet(json_string_value(v)) < 0))
+		return bad(err, errlen, src, "tasklet", "\"global\" or \"percpu\"");
+	sc->tasklet_mode = v ? parse_tasklet(json_string_value(v)) : 1;
+	if (ov->has_tasklet)
+		sc->tasklet_mode = ov->tasklet_mode;
+
+	v = json_object_get(root, "notifier");
+	if (v && (!json_is_string(v) || parse_notifier(json_string_value(v)) < 0))
+		return bad(err, errlen, src, "notifier", "\"waitqueue\" or \"srcu\"");
+	sc->notifier_mode = v ? parse_notifier(json_string_value(v)) : 0;
+	if (ov->has_notifier)
+		sc->notifier_mode = ov->notifier_mode;
+
+	v = json_object_get(root, "timeslice_ms");
+	if (v && !(json_is_number(v) && json_number_value(v) > 0 && json_number_value(v) <= 1000))
+		return bad(err, errlen, src, "timeslice_ms", "a number of ms in (0, 1000]");
+	sc->timeslice_ns = (uint64_t)((v ? json_number_value(v) : 30.0) * 1e6);
+
+	snprintf(sc->label, sizeof(sc->label), "%s", ov->has_label ? ov->label : "");
+
+	guests = json_object_get(root, "guests");
+	if (!json_is_array(guests) || json_array_size(guests) == 0 ||
+	    json_array_size(guests) > IH_SC_MAX_GUESTS)
+		return bad(err, errlen, src, "guests", "an array of 1 to 16 guest objects");
+	json_array_foreach(guests, i, g) {
+		struct ih_sc_guest *sg = &sc->guests[i];
+		unsigned pl[IH_SC_MAX_VCPUS];
+		int n;
+
+		snprintf(key, sizeof(key), "guests[%zu]", i);
+		if (!json_is_object(g))
+			return bad(err, errlen, src, key, "an object");
+		v = json_object_get(g, "name");
+		if (!json_is_string(v) || strlen(json_string_value(v)) >= sizeof(sg->name))
+			return bad(err, errlen, src, key, "a \"name\" string of at most 31 characters");
+		snprintf(sg->name, sizeof(sg->name), "%s", json_string_value(v));
+		v = json_object_get(g, "kind");
+		if (!json_is_string(v) || (strcmp(json_string_value(v), "busy") && strcmp(json_string_value(v), "idle")))
+			return bad(err, errlen, src, key, "\"kind\": \"busy\" or \"idle\"");
+		sg->kind = strcmp(json_string_value(v), "idle") == 0 ? IH_SC_IDLE : IH_SC_BUSY;
+		n = guest_pcpus(json_object_get(g, "pcpus"), sc->pcpus, pl);
+		if (n <= 0)
+			return bad(err, errlen, src, key,
+				   "\"pcpus\": \"all\", \"first-half\", \"second-half\" or an array of pCPU numbers below the pCPU count");
+		v = json_object_get(g, "vcpus_per_pcpu");
+		if (v && !(json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) <= 8))
+			return bad(err, errlen, src, key, "\"vcpus_per_pcpu\" from 1 to 8");
+		for (int k = 0; k < (v ? (int)json_integer_value(v) : 1); k++)
+			for (int p = 0; p < n; p++) {
+				if (sg->nvcpus >= IH_SC_MAX_VCPUS)
+					return bad(err, errlen, src, key, "at most 64 vCPUs");
+				sg->vcpu_pcpu[sg->nvcpus++] = pl[p];
+			}
+		v = json_object_get(g, "timer_hz");
+		if (v && !(json_is_number(v) && json_number_value(v) >= 0 && json_number_value(v) <= 10000))
+			return bad(err, errlen, src, key, "\"timer_hz\" from 0 to 10000");
+		sg->timer_hz = v ? json_number_value(v) : (sg->kind == IH_SC_IDLE ? 1000.0 : 0.0);
+		sc->nguests++;
+	}
+
+	devices = json_object_get(root, "devices");
+	if (devices && !json_is_array(devices))
+		return bad(err, errlen, src, "devices", "an array of device objects");
+	json_array_foreach(devices, i, d) {
+		const char *gname;
+		unsigned gi;
+		bool per_vcpu, poisson;
+		double rate;
+		json_int_t vector;
+
+		snprintf(key, sizeof(key), "devices[%zu]", i);
+		if (!json_is_object(d))
+			return bad(err, errlen, src, key, "an object");
+		v = json_object_get(d, "kind");
+		if (!json_is_string(v) || strcmp(json_string_value(v), "passthrough"))
+			return bad(err, errlen, src, key, "\"kind\": \"passthrough\"");
+		v = json_object_get(d, "guest");
+		if (!json_is_string(v))
+			return bad(err, errlen, src, key, "\"guest\": the name of a guest");
+		gname = json_string_value(v);
+		for (gi = 0; gi < sc->nguests && strcmp(sc->guests[gi].name, gname); gi++)
+			;
+		if (gi == sc->nguests)
+			return bad(err, errlen, src, key, "\"guest\": the name of a guest defined in guests");
+		v = json_object_get(d, "rate");
+		if (!json_is_number(v) || json_number_value(v) <= 0 || json_number_value(v) > 1e6)
+			return bad(err, errlen, src, key, "\"rate\": interrupts per second in (0, 1000000]");
+		rate = ov->has_rate ? ov->rate_hz : json_number_value(v);
+		v = json_object_get(d, "arrival");
+		if (v && (!json_is_string(v) || (strcmp(json_string_value(v), "fixed") &&
+						 strcmp(json_string_value(v), "poisson"))))
+			return bad(err, errlen, src, key, "\"arrival\": \"fixed\" or \"poisson\"");
+		poisson = v && strcmp(json_string_value(v), "poisson") == 0;
+		v = json_object_get(d, "vector");
+		if (v && !(json_is_integer(v) && json_integer_value(v) >= 32 && json_integer_value(v) <= 255))
+			return bad(err, errlen, src, key, "\"vector\" from 32 to 255");
+		vector = v ? json_integer_value(v) : 48;
+		v = json_object_get(d, "per_vcpu");
+		per_vcpu = !v || json_is_true(v);
+		for (j = 0; j < (per_vcpu ? sc->guests[gi].nvcpus : 1); j++) {
+			struct ih_sc_device *sd;
+
+			if (sc->ndevices >= IH_SC_MAX_DEVICES)
+				return bad(err, errlen, src, key, "at most 64 devices in all");
+			sd = &sc->devices[sc->ndevices++];
+			sd->kind = IH_SC_PASSTHROUGH;
+			sd->guest = gi;
+			sd->vcpu = (unsigned)j;
+			sd->pcpu = sc->guests[gi].vcpu_pcpu[j];
+			sd->rate_hz = rate;
+			sd->poisson = poisson;
+			sd->vector = (uint32_t)vector;
+		}
+	}
+	return 0;
+}
+
+int ih_scenario_load(const char *name, const struct ih_sc_overrides *ov,
+		     struct ih_scenario *out, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *root = NULL;
+	const char *src = name;
+	int rc;
+
+	if (strchr(name, '/') == NULL && (strlen(name) < 5 || strcmp(name + strlen(name) - 5, ".json"))) {
+		for (int i = 0; stock[i].name; i++)
+			if (strcmp(stock[i].name, name) == 0) {
+				root = json_loads(stock[i].json, 0, &jerr);
+				src = stock[i].name;
+				break;
+			}
+		if (!root) {
+			char names[256] = "";
+
+			for (int i = 0; ih_stock_scenarios[i]; i++) {
+				strncat(names, i ? ", " : "", sizeof(names) - strlen(names) - 1);
+				strncat(names, ih_stock_scenarios[i], sizeof(names) - strlen(names) - 1);
+			}
+			snprintf(err, errlen, "unknown scenario '%s' (stock scenarios: %s; or give a .json file)",
+				 name, names);
+			return -1;
+		}
+	} else {
+		root = json_load_file(name, JSON_REJECT_DUPLICATES, &jerr);
+		if (!root) {
+			if (jerr.line > 0)
+				snprintf(err, errlen, "%s:%d:%d: %s", name, jerr.line, jerr.column, jerr.text);
+			else
+				snprintf(err, errlen, "%s: %s", name, jerr.text);
+			return -1;
+		}
+	}
+	rc = resolve(root, src, ov, out, err, errlen);
+	json_decref(root);
+	return rc;
+}
+
+char *ih_scenario_to_json(const struct ih_scenario *sc)
+{
+	json_t *root = json_object(), *guests = json_array(), *devices = json_array();
+	char *s;
+
+	json_object_set_new(root, "name", json_string(sc->name));
+	json_object_set_new(root, "label", json_string(sc->label));
+	json_object_set_new(root, "pcpus", json_integer(sc->pcpus));
+	json_object_set_new(root, "duration", json_real(sc->duration_s));
+	json_object_set_new(root, "seed", json_integer((json_int_t)sc->seed));
+	json_object_set_new(root, "tasklet", json_string(ih_tasklet_mode_name(sc->tasklet_mode)));
+	json_object_set_new(root, "notifier", json_string(ih_notifier_mode_name(sc->notifier_mode)));
+	json_object_set_new(root, "timeslice_ms", json_real((double)sc->timeslice_ns / 1e6));
+	for (unsigned i = 0; i < sc->nguests; i++) {
+		const struct ih_sc_guest *g = &sc->guests[i];
+		json_t *jg = json_object(), *pl = json_array();
+
+		for (unsigned k = 0; k < g->nvcpus; k++)
+			json_array_append_new(pl, json_integer(g->vcpu_pcpu[k]));
+		json_object_set_new(jg, "name", json_string(g->name));
+		json_object_set_new(jg, "kind", json_string(g->kind == IH_SC_IDLE ? "idle" : "busy"));
+		json_object_set_new(jg, "vcpu_pcpus", pl);
+		json_object_set_new(jg, "timer_hz", json_real(g->timer_hz));
+		json_array_append_new(guests, jg);
+	}
+	for (unsigned i = 0; i < sc->ndevices; i++) {
+		const struct ih_sc_device *d = &sc->devices[i];
+		json_t *jd = json_object();
+
+		json_object_set_new(jd, "kind", json_string("passthrough"));
+		json_object_set_new(jd, "guest", json_string(sc->guests[d->guest].name));
+		json_object_set_new(jd, "vcpu", json_integer(d->vcpu));
+		json_object_set_new(jd, "pcpu", json_integer(d->pcpu));
+		json_object_set_new(jd, "rate", json_real(d->rate_hz));
+		json_object_set_new(jd, "arrival", json_string(d->poisson ? "poisson" : "fixed"));
+		json_object_set_new(jd, "vector", json_integer(d->vector));
+		json_array_append_new(devices, jd);
+	}
+	json_object_set_new(root, "guests", guests);
+	json_object_set_new(root, "devices", devices);
+	s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	return s;
+}

@@ -1,0 +1,67 @@
+/*
+ * ih_session.h - the LTTng recording session of irqhop record, driven
+ * through liblttng-ctl (never the lttng command).
+ *
+ * One session per recording, named uniquely, writing locally to an absolute
+ * directory; one UST channel with per-UID buffers in discard mode, sized so
+ * a default run loses nothing; the irqhop:* events; the vtid and procname
+ * contexts.
+ *
+ * Errors: functions returning int return 0 on success and -1 on failure,
+ * with one line (no prefix, no newline) describing the problem in err,
+ * including liblttng-ctl's own message.
+ */
+#ifndef IH_SESSION_H
+#define IH_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lttng/constant.h>
+
+#define IH_SESS_CHANNEL "irqhop"
+#define IH_SESS_EVENTS "irqhop:*"
+/* Default channel geometry: 4 sub-buffers of 8 MiB per CPU.  At ~26 bytes
+ * per event that absorbs about 1.2 M events per CPU between two reads of the
+ * consumer daemon, far more than a default scenario emits. */
+#define IH_SESS_SUBBUF_SIZE (8ULL << 20)
+#define IH_SESS_NUM_SUBBUF 4ULL
+
+struct ih_sess_config {
+	const char *output_dir;  /* absolute path; the trace root */
+	uint64_t subbuf_size;    /* bytes, power of 2, >= page size */
+	uint64_t num_subbuf;     /* power of 2, >= 2 */
+	int all_events;          /* also the DEBUG-level events (softirq_*) */
+};
+
+struct ih_sess {
+	char name[LTTNG_NAME_MAX];
+	struct lttng_handle *handle;
+	int created;  /* the session exists in the daemon */
+	int started;  /* tracing is (or may be) active */
+};
+
+/* Creates the session (unique name derived from the PID and time) with its
+ * channel, event rule and contexts; does not start it.  On failure returns
+ * -1 with err set, after destroying whatever part of the session it had
+ * created (no half-initialized session is left in the daemon). */
+int ih_sess_create(struct ih_sess *s, const struct ih_sess_config *cfg,
+		char *err, size_t errlen);
+
+/* Starts tracing.  On failure returns -1 with err set; the session still
+ * exists (the caller destroys it with ih_sess_destroy). */
+int ih_sess_start(struct ih_sess *s, char *err, size_t errlen);
+
+/* Stops tracing and waits until the data is on disk (lttng_stop_tracing
+ * blocks on it), then reads the channel's discarded-event count into
+ * *discarded.  On failure returns -1 with err set; the session still exists
+ * and *discarded is left at UINT64_MAX when it could not be read. */
+int ih_sess_stop(struct ih_sess *s, uint64_t *discarded, char *err, size_t errlen);
+
+/* Destroys the session and waits (at most timeout_ms) for the daemon to
+ * finish it (lttng_destroy_session_ext + the destruction handle); frees the
+ * handle.  Safe to call on a session that was never created (returns 0).
+ * On failure returns -1 with err set; the local state is released anyway. */
+int ih_sess_destroy(struct ih_sess *s, int timeout_ms, char *err, size_t errlen);
+
+#endif
