@@ -9,54 +9,95 @@
 #include <math.h>
 #include <stdlib.h>
 
-/* hvm_dirq_assist: inject everything queued on this dpci. */
-static void dirq_assist(struct ih_tasklet *t, void *data)
+/* The assist tasklet (hvm_dirq_assist / hvm_assert_evtchn_irq): inject
+ * everything queued, each under the guest's event_lock. */
+static void assist_run(struct ih_tasklet *t, void *data)
 {
-	struct ih_device *d = data;
+	struct ih_assist *a = data;
 	struct ih_pcpu *me = ih_pcpu_current();
 	unsigned slot = me ? me->id : IH_SPIN_NOCPU;
 	struct cds_wfcq_node *n;
 
 	(void)t;
-	while ((n = ih_wfcq_dequeue__x(&d->pend_head, &d->pend_tail)) != NULL) {
+	while ((n = ih_wfcq_dequeue__x(&a->head, &a->tail)) != NULL) {
 		struct ih_irq *irq = caa_container_of(n, struct ih_irq, node);
-		uint64_t wait = ih_spin_lock(d->event_lock, slot);
+		uint64_t wait = ih_spin_lock(a->event_lock, slot);
 
-		ih_vcpu_inject(d->vcpu, irq, wait);
-		ih_spin_unlock(d->event_lock, slot);
+		ih_vcpu_inject(a->vcpu, irq, wait);
+		ih_spin_unlock(a->event_lock, slot);
 	}
+}
+
+void ih_assist_init(struct ih_assist *a, struct ih_tasklet_domain *dom, struct ih_vcpu *vcpu,
+		    struct ih_spinlock *event_lock)
+{
+	ih_tasklet_init(&a->tasklet, dom, assist_run, a);
+	cds_wfcq_init(&a->head, &a->tail);
+	a->vcpu = vcpu;
+	a->event_lock = event_lock;
+}
+
+void ih_assist_queue(struct ih_assist *a, struct ih_irq *irq)
+{
+	uint64_t irq_id = irq->irq_id;
+
+	ih_wfcq_enqueue(&a->head, &a->tail, &irq->node);
+	ih_tasklet_schedule(&a->tasklet, irq_id);
+}
+
+void ih_assist_destroy(struct ih_assist *a)
+{
+	struct cds_wfcq_node *n;
+
+	while ((n = ih_wfcq_dequeue__x(&a->head, &a->tail)) != NULL)
+		free(caa_container_of(n, struct ih_irq, node));
+	cds_wfcq_destroy(&a->head, &a->tail);
 }
 
 /* hvm_do_IRQ_dpci: runs on the target pCPU inside irq_entry/irq_exit. */
 static void dpci_irq_handler(struct ih_pcpu *p, struct ih_irq *irq)
 {
 	struct ih_device *d = irq->ctx;
-	uint64_t irq_id = irq->irq_id;
 
 	(void)p;
-	ih_wfcq_enqueue(&d->pend_head, &d->pend_tail, &irq->node);
-	ih_tasklet_schedule(&d->tasklet, irq_id);
+	ih_assist_queue(&d->assist, irq);
 }
 
-void ih_device_init(struct ih_device *d, uint32_t id, uint32_t vector, double rate_hz,
-		    bool poisson, uint64_t seed, struct ih_pcpu *target, struct ih_vcpu *vcpu,
-		    struct ih_spinlock *event_lock, struct ih_tasklet_domain *dom,
-		    _Atomic uint64_t *next_irq_id, _Atomic uint64_t *raised)
+static void device_init_common(struct ih_device *d, enum ih_device_kind kind, uint32_t id,
+			       uint32_t vector, double rate_hz, bool poisson, uint64_t seed,
+			       _Atomic uint64_t *next_irq_id, _Atomic uint64_t *raised)
 {
+	d->kind = kind;
 	d->id = id;
 	d->vector = vector;
 	d->rate_hz = rate_hz;
 	d->poisson = poisson;
 	d->rng = seed ^ (0x9e3779b97f4a7c15ull * (id + 1));
-	d->target = target;
-	d->vcpu = vcpu;
-	d->event_lock = event_lock;
-	ih_tasklet_init(&d->tasklet, dom, dirq_assist, d);
-	cds_wfcq_init(&d->pend_head, &d->pend_tail);
+	d->target = NULL;
+	d->efd = NULL;
 	d->next_irq_id = next_irq_id;
 	d->raised = raised;
 	d->started = false;
 	atomic_init(&d->stop, false);
+}
+
+void ih_device_init_passthrough(struct ih_device *d, uint32_t id, uint32_t vector, double rate_hz,
+				bool poisson, uint64_t seed, struct ih_pcpu *target,
+				struct ih_vcpu *vcpu, struct ih_spinlock *event_lock,
+				struct ih_tasklet_domain *dom, _Atomic uint64_t *next_irq_id,
+				_Atomic uint64_t *raised)
+{
+	device_init_common(d, IH_DEV_PASSTHROUGH, id, vector, rate_hz, poisson, seed, next_irq_id, raised);
+	d->target = target;
+	ih_assist_init(&d->assist, dom, vcpu, event_lock);
+}
+
+void ih_device_init_iothread(struct ih_device *d, uint32_t id, uint32_t vector, double rate_hz,
+			     bool poisson, uint64_t seed, struct ih_eventfd *efd,
+			     _Atomic uint64_t *next_irq_id, _Atomic uint64_t *raised)
+{
+	device_init_common(d, IH_DEV_IOTHREAD, id, vector, rate_hz, poisson, seed, next_irq_id, raised);
+	d->efd = efd;
 }
 
 bool ih_device_raise(struct ih_device *d)
@@ -68,12 +109,19 @@ bool ih_device_raise(struct ih_device *d)
 	irq->irq_id = atomic_fetch_add(d->next_irq_id, 1);
 	irq->vector = d->vector;
 	irq->source = d->id;
-	irq->handler = dpci_irq_handler;
 	irq->ctx = d;
 	irq->raised_ns = ih_now_ns();
 	atomic_fetch_add(d->raised, 1);
-	IH_TP(irq_raise, irq->irq_id, d->id, d->vector, d->target->id);
-	ih_pcpu_raise_irq(d->target, irq);
+	if (d->kind == IH_DEV_IOTHREAD) {
+		/* The tx-thread has posted to the ring: signal the irqfd. */
+		irq->handler = NULL;
+		irq->ctx = NULL;
+		ih_eventfd_signal(d->efd, irq);
+	} else {
+		irq->handler = dpci_irq_handler;
+		IH_TP(irq_raise, irq->irq_id, d->id, d->vector, d->target->id);
+		ih_pcpu_raise_irq(d->target, irq);
+	}
 	return true;
 }
 
@@ -105,6 +153,8 @@ static void *device_thread(void *arg)
 	struct ih_device *d = arg;
 	uint64_t next = ih_now_ns() + next_gap_ns(d);
 
+	if (d->kind == IH_DEV_IOTHREAD)
+		ih_eventfd_thread_online();
 	while (!atomic_load(&d->stop)) {
 		struct timespec ts = { (time_t)(next / 1000000000ull), (long)(next % 1000000000ull) };
 		uint64_t now;
@@ -124,6 +174,8 @@ static void *device_thread(void *arg)
 		if (next + 4 * (uint64_t)(1e9 / d->rate_hz) < now)
 			next = now;
 	}
+	if (d->kind == IH_DEV_IOTHREAD)
+		ih_eventfd_thread_offline();
 	return NULL;
 }
 
@@ -147,9 +199,6 @@ void ih_device_stop(struct ih_device *d)
 
 void ih_device_destroy(struct ih_device *d)
 {
-	struct cds_wfcq_node *n;
-
-	while ((n = ih_wfcq_dequeue__x(&d->pend_head, &d->pend_tail)) != NULL)
-		free(caa_container_of(n, struct ih_irq, node));
-	cds_wfcq_destroy(&d->pend_head, &d->pend_tail);
+	if (d->kind == IH_DEV_PASSTHROUGH)
+		ih_assist_destroy(&d->assist);
 }

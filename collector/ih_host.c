@@ -3,6 +3,9 @@
 #include "collector/ih_host.h"
 #include "collector/ih_clock.h"
 #include "collector/ih_device.h"
+#include "collector/ih_irqfd.h"
+#include "collector/ih_notifier.h"
+#include "collector/ih_workqueue.h"
 #include "collector/ih_notify.h"
 #include "collector/ih_pcpu.h"
 #include "collector/ih_softirq.h"
@@ -22,6 +25,15 @@
 #define IH_STATS_PERIOD_NS 100000000ull   /* periodic lock_stat/schedstat/account */
 #define IH_DRAIN_TIMEOUT_NS 10000000000ull
 #define IH_GUEST_UNIT_NS 1500
+#define IH_VIRQ_TIMER_VECTOR 0xef
+
+/* An idle vCPU's periodic timer, delivered through its timer tasklet. */
+struct ih_vtimer {
+	struct ih_vcpu *v;
+	uint64_t period_ns;
+	uint64_t next_ns;          /* home pCPU's thread only */
+	struct ih_assist assist;   /* assert_evtchn_irq_tasklet */
+};
 
 struct ih_host_cpu {
 	struct ih_pcpu pcpu;
@@ -33,6 +45,9 @@ struct ih_host_cpu {
 	unsigned rr;                 /* round-robin cursor */
 	struct ih_vcpu *cur;
 	uint64_t slice_end;
+	struct ih_vtimer **timers;   /* timers of vCPUs homed here */
+	unsigned ntimers;
+	uint64_t next_timer;         /* earliest timer deadline, 0 = none */
 } __attribute__((aligned(64)));
 
 struct ih_host {
@@ -48,6 +63,15 @@ struct ih_host {
 	struct ih_spinlock *event_locks; /* one per guest */
 	unsigned ndevices;
 	struct ih_device *devices;
+	unsigned ntimers;
+	struct ih_vtimer *timers;
+	pthread_mutex_t *vm_locks;       /* one per guest (kvm->lock) */
+	unsigned nirqfds;
+	struct ih_eventfd *efds;         /* one per irqfd device */
+	struct ih_irqfd *irqfds;
+	struct ih_workqueue wq;
+	bool wq_started;
+	atomic_bool producing;           /* devices and timers may produce */
 	_Atomic uint64_t next_irq_id;
 	_Atomic uint64_t raised;
 	_Atomic uint64_t acked;
@@ -190,6 +214,41 @@ static struct ih_vcpu *pick_vcpu(struct ih_host_cpu *hc, uint64_t now)
 	return cur;
 }
 
+/* TIMER softirq: fire this pCPU's due timers (timer_fire, then the timer
+ * tasklet is scheduled through the vCPU's assist).  pCPU thread only. */
+static void timer_softirq(struct ih_pcpu *p)
+{
+	struct ih_host_cpu *hc = p->owner;
+	struct ih_host *h = hc->host;
+	uint64_t now = ih_now_ns(), next = 0;
+
+	for (unsigned i = 0; i < hc->ntimers; i++) {
+		struct ih_vtimer *vt = hc->timers[i];
+
+		if (now >= vt->next_ns && atomic_load(&h->producing)) {
+			struct ih_irq *irq = malloc(sizeof(*irq));
+
+			if (irq) {
+				irq->irq_id = atomic_fetch_add(&h->next_irq_id, 1);
+				irq->vector = IH_VIRQ_TIMER_VECTOR;
+				irq->source = vt->v->id;
+				irq->handler = NULL;
+				irq->ctx = vt;
+				irq->raised_ns = now;
+				atomic_fetch_add(&h->raised, 1);
+				IH_TP(timer_fire, irq->irq_id, vt->v->id, p->id);
+				ih_assist_queue(&vt->assist, irq);
+			}
+			/* Periodic: keep the grid, skipping periods that were missed. */
+			while (vt->next_ns <= now)
+				vt->next_ns += vt->period_ns;
+		}
+		if (!next || vt->next_ns < next)
+			next = vt->next_ns;
+	}
+	hc->next_timer = next;
+}
+
 static void *pcpu_thread(void *arg)
 {
 	struct ih_host_cpu *hc = arg;
@@ -234,6 +293,9 @@ static void *pcpu_thread(void *arg)
 		if (hc->cur)
 			hc->cur->hv_lock_ns += lock_wait_total(hc) - lw0;
 
+		if (hc->next_timer && now >= hc->next_timer)
+			ih_softirq_raise(p, IH_SOFTIRQ_TIMER, 0);
+
 		v = pick_vcpu(hc, now);
 		if (v) {
 			ih_vcpu_ack_pending(v);
@@ -244,7 +306,11 @@ static void *pcpu_thread(void *arg)
 				hc->cur = NULL;
 			}
 		} else {
-			ih_pcpu_idle_wait(p, next_stats);
+			uint64_t deadline = next_stats;
+
+			if (hc->next_timer && hc->next_timer < deadline)
+				deadline = hc->next_timer;
+			ih_pcpu_idle_wait(p, deadline);
 		}
 		if (now >= next_stats) {
 			emit_periodic(hc);
@@ -280,14 +346,21 @@ int ih_host_create(const struct ih_scenario *sc, struct ih_host **out, char *err
 	h->vcpus = calloc(h->nvcpus ? h->nvcpus : 1, sizeof(*h->vcpus));
 	h->event_locks = aligned_alloc(64, sizeof(*h->event_locks) * (sc->nguests ? sc->nguests : 1));
 	h->devices = calloc(sc->ndevices ? sc->ndevices : 1, sizeof(*h->devices));
-	if (!h->cpus || !h->pcpu_ptrs || !h->vcpus || !h->event_locks || !h->devices)
+	h->timers = calloc(h->nvcpus ? h->nvcpus : 1, sizeof(*h->timers));
+	h->vm_locks = calloc(sc->nguests ? sc->nguests : 1, sizeof(*h->vm_locks));
+	h->efds = calloc(sc->ndevices ? sc->ndevices : 1, sizeof(*h->efds));
+	h->irqfds = calloc(sc->ndevices ? sc->ndevices : 1, sizeof(*h->irqfds));
+	atomic_init(&h->producing, true);
+	if (!h->cpus || !h->pcpu_ptrs || !h->vcpus || !h->event_locks || !h->devices || !h->timers ||
+	    !h->vm_locks || !h->efds || !h->irqfds)
 		goto nomem;
 	for (unsigned i = 0; i < h->ncpus; i++) {
 		ih_pcpu_init(&h->cpus[i].pcpu, i, &h->cpus[i]);
 		h->cpus_ready++;
 		h->cpus[i].host = h;
 		h->cpus[i].vcpus = calloc(h->nvcpus ? h->nvcpus : 1, sizeof(struct ih_vcpu *));
-		if (!h->cpus[i].vcpus)
+		h->cpus[i].timers = calloc(h->nvcpus ? h->nvcpus : 1, sizeof(struct ih_vtimer *));
+		if (!h->cpus[i].vcpus || !h->cpus[i].timers)
 			goto nomem;
 		h->pcpu_ptrs[i] = &h->cpus[i].pcpu;
 	}
@@ -299,6 +372,7 @@ int ih_host_create(const struct ih_scenario *sc, struct ih_host **out, char *err
 		const struct ih_sc_guest *sg = &sc->guests[g];
 
 		ih_spin_init(&h->event_locks[g], 1 + g, "event_lock");
+		pthread_mutex_init(&h->vm_locks[g], NULL);
 		for (unsigned k = 0; k < sg->nvcpus; k++, vi++) {
 			struct ih_host_cpu *hc = &h->cpus[sg->vcpu_pcpu[k]];
 
@@ -306,6 +380,18 @@ int ih_host_create(const struct ih_scenario *sc, struct ih_host **out, char *err
 				     &h->acked, &h->acked_notify);
 			h->vcpus_ready++;
 			hc->vcpus[hc->nvcpus++] = &h->vcpus[vi];
+			if (sg->kind == IH_SC_IDLE && sg->timer_hz > 0) {
+				struct ih_vtimer *vt = &h->timers[h->ntimers++];
+
+				vt->v = &h->vcpus[vi];
+				vt->period_ns = (uint64_t)(1e9 / sg->timer_hz);
+				/* Spread the first expiries over one period. */
+				vt->next_ns = ih_now_ns() + vt->period_ns * (k + 1) / (sg->nvcpus + 1);
+				ih_assist_init(&vt->assist, &h->tasklets, vt->v, &h->event_locks[g]);
+				hc->timers[hc->ntimers++] = vt;
+				if (!hc->next_timer || vt->next_ns < hc->next_timer)
+					hc->next_timer = vt->next_ns;
+			}
 		}
 	}
 	for (unsigned i = 0; i < sc->ndevices; i++) {
@@ -314,11 +400,23 @@ int ih_host_create(const struct ih_scenario *sc, struct ih_host **out, char *err
 
 		for (unsigned g = 0; g < sd->guest; g++)
 			first += sc->guests[g].nvcpus;
-		ih_device_init(&h->devices[i], i, sd->vector, sd->rate_hz, sd->poisson, sc->seed,
-			       &h->cpus[sd->pcpu].pcpu, &h->vcpus[first + sd->vcpu],
-			       &h->event_locks[sd->guest], &h->tasklets, &h->next_irq_id, &h->raised);
+		if (sd->kind == IH_SC_IRQFD) {
+			unsigned f = h->nirqfds++;
+
+			ih_eventfd_init(&h->efds[f], f, (enum ih_notifier_mode)sc->notifier_mode);
+			ih_irqfd_init(&h->irqfds[f], f, &h->efds[f], &h->vcpus[first + sd->vcpu],
+				      &h->vm_locks[sd->guest], &h->wq);
+			ih_device_init_iothread(&h->devices[i], i, sd->vector, sd->rate_hz, sd->poisson,
+						sc->seed, &h->efds[f], &h->next_irq_id, &h->raised);
+		} else {
+			ih_device_init_passthrough(&h->devices[i], i, sd->vector, sd->rate_hz, sd->poisson,
+						   sc->seed, &h->cpus[sd->pcpu].pcpu,
+						   &h->vcpus[first + sd->vcpu], &h->event_locks[sd->guest],
+						   &h->tasklets, &h->next_irq_id, &h->raised);
+		}
 		h->ndevices++;
 	}
+	ih_softirq_open(IH_SOFTIRQ_TIMER, timer_softirq);
 	h->unit_iters = calibrate_unit();
 	*out = h;
 	return 0;
@@ -347,6 +445,14 @@ int ih_host_run(struct ih_host *h, char *err, size_t errlen)
 	int rc;
 
 	read_proc_stat(&h->steal0, &h->total0);
+	if (h->nirqfds) {
+		rc = ih_workqueue_start(&h->wq, h->sc.workers);
+		if (rc) {
+			snprintf(err, errlen, "cannot start the workqueue: %s", strerror(rc));
+			return -1;
+		}
+		h->wq_started = true;
+	}
 	for (unsigned i = 0; i < h->ncpus; i++) {
 		rc = pthread_create(&h->cpus[i].thread, NULL, pcpu_thread, &h->cpus[i]);
 		if (rc) {
@@ -381,6 +487,7 @@ int ih_host_run(struct ih_host *h, char *err, size_t errlen)
 			break;
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 	}
+	atomic_store(&h->producing, false);
 	for (unsigned i = 0; i < h->ndevices; i++)
 		ih_device_stop(&h->devices[i]);
 
@@ -402,6 +509,10 @@ int ih_host_run(struct ih_host *h, char *err, size_t errlen)
 		}
 	}
 	stop_pcpus(h);
+	if (h->wq_started) {
+		ih_workqueue_stop(&h->wq);
+		h->wq_started = false;
+	}
 	read_proc_stat(&h->steal1, &h->total1);
 	IH_TP(run_end, atomic_load(&h->raised), atomic_load(&h->acked), h->steal1 - h->steal0,
 	      h->total1 - h->total0);
@@ -433,11 +544,24 @@ void ih_host_destroy(struct ih_host *h)
 		ih_device_stop(&h->devices[i]);
 		ih_device_destroy(&h->devices[i]);
 	}
-	if (h->cpus) {
+	if (h->cpus)
 		stop_pcpus(h);
+	if (h->wq_started)
+		ih_workqueue_stop(&h->wq);
+	for (unsigned i = 0; i < h->nirqfds; i++) {
+		ih_irqfd_destroy(&h->irqfds[i]);
+		ih_eventfd_destroy(&h->efds[i]);
+	}
+	for (unsigned i = 0; i < h->ntimers; i++)
+		ih_assist_destroy(&h->timers[i].assist);
+	if (h->vm_locks)
+		for (unsigned g = 0; g < h->sc.nguests; g++)
+			pthread_mutex_destroy(&h->vm_locks[g]);
+	if (h->cpus) {
 		for (unsigned i = 0; i < h->cpus_ready; i++) {
 			ih_pcpu_destroy(&h->cpus[i].pcpu);
 			free(h->cpus[i].vcpus);
+			free(h->cpus[i].timers);
 		}
 	}
 	if (h->vcpus)
@@ -446,6 +570,10 @@ void ih_host_destroy(struct ih_host *h)
 	if (h->tasklets_ready)
 		ih_tasklet_domain_destroy(&h->tasklets);
 	free(h->devices);
+	free(h->timers);
+	free(h->vm_locks);
+	free(h->efds);
+	free(h->irqfds);
 	free(h->event_locks);
 	free(h->vcpus);
 	free(h->pcpu_ptrs);

@@ -26,6 +26,13 @@ void ih_notify_signal(struct ih_notify *n)
 		syscall(SYS_futex, (unsigned *)&n->seq, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 
+void ih_notify_signal_one(struct ih_notify *n)
+{
+	atomic_fetch_add(&n->seq, 1);
+	if (atomic_load(&n->waiters))
+		syscall(SYS_futex, (unsigned *)&n->seq, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
 int ih_notify_wait(struct ih_notify *n, unsigned seq, uint64_t deadline_ns)
 {
 	uint64_t now = ih_now_ns();

@@ -19,6 +19,8 @@ void ih_notify_init(struct ih_notify *n);
 unsigned ih_notify_seq(struct ih_notify *n);
 /* Advances the count and wakes every waiter. */
 void ih_notify_signal(struct ih_notify *n);
+/* Advances the count and wakes at most one waiter. */
+void ih_notify_signal_one(struct ih_notify *n);
 /* Sleeps while the count equals SEQ, at most until DEADLINE_NS (monotonic);
  * returns 0 when woken or the count moved, -1 when the deadline passed. */
 int ih_notify_wait(struct ih_notify *n, unsigned seq, uint64_t deadline_ns);

@@ -52,6 +52,8 @@
 #define CHECK_MS 30000           /* irqhop-runtime --check only parses */
 #define DESTROY_MS 60000         /* destruction waits for the consumer */
 #define STOP_CHILD_MS 10000      /* a child asked to stop must stop by then */
+/* No run discards 2^62 events: a count this large is a wrapped sum. */
+#define IMPLAUSIBLE_DISCARDED (UINT64_C(1) << 62)
 
 /* The scenario options, passed to irqhop-runtime as given. */
 static const char *const runtime_opts[] = {
@@ -715,11 +717,22 @@ int ih_record_main(int argc, char **argv)
 	}
 	forward(rout, stdout);
 	forward(rerr, stderr);
-	if (discarded)
-		fprintf(stderr, PFX "warning: %" PRIu64 " events discarded; "
-			"raise --subbuf-size or --num-subbuf\n", discarded);
-	printf("irqhop record: trace written to %s (%" PRIu64 " events discarded)\n",
-		od.path, discarded);
+	if (discarded >= IMPLAUSIBLE_DISCARDED) {
+		/* Under heavy loss LTTng 2.13's per-packet discarded counters
+		 * can go backwards (babeltrace2 then reports "discarded
+		 * 18446744073709..." too), and the daemon's sum wraps. */
+		fprintf(stderr, PFX "warning: events were discarded, how many is unknown "
+			"(LTTng reported %" PRIu64 "); raise --subbuf-size or --num-subbuf\n",
+			discarded);
+		printf("irqhop record: trace written to %s (an unknown number of events discarded)\n",
+			od.path);
+	} else {
+		if (discarded)
+			fprintf(stderr, PFX "warning: %" PRIu64 " events discarded; "
+				"raise --subbuf-size or --num-subbuf\n", discarded);
+		printf("irqhop record: trace written to %s (%" PRIu64 " events discarded)\n",
+			od.path, discarded);
+	}
 	fflush(stdout);
 	rc = 0;
 	goto out_signals;
@@ -730,11 +743,6 @@ out_destroy:
 out_daemon:
 	if (ih_sessiond_stop(&daemon, STOP_CHILD_MS, err2, sizeof(err2)) < 0)
 		fprintf(stderr, PFX "warning: %s\n", err2);
-	if (rc == 3) {
-		/* Interrupted, then the teardown failed: keep what was written. */
-		rc = 1;
-		goto out_signals;
-	}
 out_undo:
 	undo_outdir(&od);
 out_signals:

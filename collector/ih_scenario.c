@@ -17,10 +17,36 @@ static const struct { const char *name; const char *json; } stock[] = {
 	  " \"guests\":[{\"name\":\"busy\",\"kind\":\"busy\",\"pcpus\":\"all\"}],"
 	  " \"devices\":[{\"kind\":\"passthrough\",\"guest\":\"busy\",\"per_vcpu\":true,"
 	  "   \"rate\":5000,\"arrival\":\"fixed\",\"vector\":48}]}" },
+	{ "xen-steal",
+	  "{\"name\":\"xen-steal\","
+	  " \"description\":\"The 2014 Xen case scaled to this host: busy guests taking passthrough interrupts on the first half of the pCPUs, idle guests with 1 ms timers on the rest; every tasklet crosses the global lock in global mode.\","
+	  " \"pcpus\":0, \"duration\":2, \"seed\":1, \"tasklet\":\"global\", \"notifier\":\"waitqueue\","
+	  " \"timeslice_ms\":30,"
+	  " \"guests\":[{\"name\":\"busy\",\"kind\":\"busy\",\"pcpus\":\"first-half\"},"
+	  "            {\"name\":\"idle\",\"kind\":\"idle\",\"pcpus\":\"second-half\",\"vcpus_per_pcpu\":4,\"timer_hz\":1000}],"
+	  " \"devices\":[{\"kind\":\"passthrough\",\"guest\":\"busy\",\"per_vcpu\":true,\"count\":4,"
+	  "   \"rate\":20000,\"arrival\":\"poisson\",\"vector\":48}]}" },
+	{ "kvm-irqfd",
+	  "{\"name\":\"kvm-irqfd\","
+	  " \"description\":\"Paravirtual I/O threads signalling each busy vCPU's irqfd (the 2009 KVM case).\","
+	  " \"pcpus\":0, \"duration\":2, \"seed\":1, \"tasklet\":\"percpu\", \"notifier\":\"waitqueue\","
+	  " \"timeslice_ms\":30, \"workers\":2,"
+	  " \"guests\":[{\"name\":\"vm\",\"kind\":\"busy\",\"pcpus\":\"all\"}],"
+	  " \"devices\":[{\"kind\":\"irqfd\",\"guest\":\"vm\",\"per_vcpu\":true,"
+	  "   \"rate\":5000,\"arrival\":\"poisson\",\"vector\":64}]}" },
+	{ "mixed",
+	  "{\"name\":\"mixed\","
+	  " \"description\":\"All three paths at once: passthrough and irqfd into a busy guest, timers of idle guests.\","
+	  " \"pcpus\":0, \"duration\":2, \"seed\":1, \"tasklet\":\"percpu\", \"notifier\":\"waitqueue\","
+	  " \"timeslice_ms\":30, \"workers\":2,"
+	  " \"guests\":[{\"name\":\"busy\",\"kind\":\"busy\",\"pcpus\":\"first-half\"},"
+	  "            {\"name\":\"idle\",\"kind\":\"idle\",\"pcpus\":\"second-half\",\"vcpus_per_pcpu\":2,\"timer_hz\":1000}],"
+	  " \"devices\":[{\"kind\":\"passthrough\",\"guest\":\"busy\",\"per_vcpu\":true,\"rate\":5000,\"vector\":48},"
+	  "            {\"kind\":\"irqfd\",\"guest\":\"busy\",\"per_vcpu\":true,\"rate\":5000,\"arrival\":\"poisson\",\"vector\":64}]}" },
 	{ NULL, NULL },
 };
 
-const char *const ih_stock_scenarios[] = { "passthrough", NULL };
+const char *const ih_stock_scenarios[] = { "passthrough", "xen-steal", "kvm-irqfd", "mixed", NULL };
 
 const char *ih_tasklet_mode_name(int mode)
 {
@@ -145,6 +171,11 @@ static int resolve(json_t *root, const char *src, const struct ih_sc_overrides *
 		return bad(err, errlen, src, "timeslice_ms", "a number of ms in (0, 1000]");
 	sc->timeslice_ns = (uint64_t)((v ? json_number_value(v) : 30.0) * 1e6);
 
+	v = json_object_get(root, "workers");
+	if (v && !(json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) <= 16))
+		return bad(err, errlen, src, "workers", "an integer from 1 to 16 (workqueue threads)");
+	sc->workers = v ? (unsigned)json_integer_value(v) : 2;
+
 	snprintf(sc->label, sizeof(sc->label), "%s", ov->has_label ? ov->label : "");
 
 	guests = json_object_get(root, "guests");
@@ -195,14 +226,17 @@ static int resolve(json_t *root, const char *src, const struct ih_sc_overrides *
 		unsigned gi;
 		bool per_vcpu, poisson;
 		double rate;
-		json_int_t vector;
+		json_int_t vector, count;
+		enum ih_sc_device_kind kind;
 
 		snprintf(key, sizeof(key), "devices[%zu]", i);
 		if (!json_is_object(d))
 			return bad(err, errlen, src, key, "an object");
 		v = json_object_get(d, "kind");
-		if (!json_is_string(v) || strcmp(json_string_value(v), "passthrough"))
-			return bad(err, errlen, src, key, "\"kind\": \"passthrough\"");
+		if (!json_is_string(v) || (strcmp(json_string_value(v), "passthrough") &&
+					   strcmp(json_string_value(v), "irqfd")))
+			return bad(err, errlen, src, key, "\"kind\": \"passthrough\" or \"irqfd\"");
+		kind = strcmp(json_string_value(v), "irqfd") == 0 ? IH_SC_IRQFD : IH_SC_PASSTHROUGH;
 		v = json_object_get(d, "guest");
 		if (!json_is_string(v))
 			return bad(err, errlen, src, key, "\"guest\": the name of a guest");
@@ -226,16 +260,20 @@ static int resolve(json_t *root, const char *src, const struct ih_sc_overrides *
 		vector = v ? json_integer_value(v) : 48;
 		v = json_object_get(d, "per_vcpu");
 		per_vcpu = !v || json_is_true(v);
-		for (j = 0; j < (per_vcpu ? sc->guests[gi].nvcpus : 1); j++) {
+		v = json_object_get(d, "count");
+		if (v && !(json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) <= 16))
+			return bad(err, errlen, src, key, "\"count\" (devices per vCPU) from 1 to 16");
+		count = v ? json_integer_value(v) : 1;
+		for (j = 0; j < (per_vcpu ? sc->guests[gi].nvcpus : 1) * (size_t)count; j++) {
 			struct ih_sc_device *sd;
 
 			if (sc->ndevices >= IH_SC_MAX_DEVICES)
 				return bad(err, errlen, src, key, "at most 64 devices in all");
 			sd = &sc->devices[sc->ndevices++];
-			sd->kind = IH_SC_PASSTHROUGH;
+			sd->kind = kind;
 			sd->guest = gi;
-			sd->vcpu = (unsigned)j;
-			sd->pcpu = sc->guests[gi].vcpu_pcpu[j];
+			sd->vcpu = (unsigned)(j % (per_vcpu ? sc->guests[gi].nvcpus : 1));
+			sd->pcpu = sc->guests[gi].vcpu_pcpu[sd->vcpu];
 			sd->rate_hz = rate;
 			sd->poisson = poisson;
 			sd->vector = (uint32_t)vector;
@@ -298,6 +336,7 @@ char *ih_scenario_to_json(const struct ih_scenario *sc)
 	json_object_set_new(root, "tasklet", json_string(ih_tasklet_mode_name(sc->tasklet_mode)));
 	json_object_set_new(root, "notifier", json_string(ih_notifier_mode_name(sc->notifier_mode)));
 	json_object_set_new(root, "timeslice_ms", json_real((double)sc->timeslice_ns / 1e6));
+	json_object_set_new(root, "workers", json_integer(sc->workers));
 	for (unsigned i = 0; i < sc->nguests; i++) {
 		const struct ih_sc_guest *g = &sc->guests[i];
 		json_t *jg = json_object(), *pl = json_array();
@@ -314,7 +353,7 @@ char *ih_scenario_to_json(const struct ih_scenario *sc)
 		const struct ih_sc_device *d = &sc->devices[i];
 		json_t *jd = json_object();
 
-		json_object_set_new(jd, "kind", json_string("passthrough"));
+		json_object_set_new(jd, "kind", json_string(d->kind == IH_SC_IRQFD ? "irqfd" : "passthrough"));
 		json_object_set_new(jd, "guest", json_string(sc->guests[d->guest].name));
 		json_object_set_new(jd, "vcpu", json_integer(d->vcpu));
 		json_object_set_new(jd, "pcpu", json_integer(d->pcpu));

@@ -18,7 +18,7 @@
 #define IH_SC_MAX_VCPUS 64
 
 enum ih_sc_guest_kind { IH_SC_BUSY = 0, IH_SC_IDLE = 1 };
-enum ih_sc_device_kind { IH_SC_PASSTHROUGH = 0 };
+enum ih_sc_device_kind { IH_SC_PASSTHROUGH = 0, IH_SC_IRQFD = 1 };
 
 struct ih_sc_guest {
 	char name[32];
@@ -47,6 +47,7 @@ struct ih_scenario {
 	int tasklet_mode;     /* enum ih_tasklet_mode */
 	int notifier_mode;    /* 0 waitqueue, 1 srcu */
 	uint64_t timeslice_ns;
+	unsigned workers;     /* workqueue threads (irqfd, waitqueue mode) */
 	unsigned nguests;
 	struct ih_sc_guest guests[IH_SC_MAX_GUESTS];
 	unsigned ndevices;

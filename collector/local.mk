@@ -15,6 +15,9 @@ collector_libihcollector_la_SOURCES = \
 	collector/ih_pcpu.c collector/ih_pcpu.h \
 	collector/ih_vcpu.c collector/ih_vcpu.h \
 	collector/ih_device.c collector/ih_device.h \
+	collector/ih_notifier.c collector/ih_notifier.h \
+	collector/ih_workqueue.c collector/ih_workqueue.h \
+	collector/ih_irqfd.c collector/ih_irqfd.h \
 	collector/ih_host.c collector/ih_host.h \
 	collector/ih_scenario.c collector/ih_scenario.h
 collector_libihcollector_la_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS) $(JANSSON_CFLAGS)
