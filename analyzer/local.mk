@@ -1,4 +1,49 @@
 # analyzer/: the Babeltrace 2 plugin (sink.irqhop.sqlite) and irqhop analyze.
+#
+# The sink's code is one convenience library shared by the plugin module
+# (stock babeltrace2 CLI) and irqhop analyze (which creates the component
+# class directly from the linked code), and by the unit tests.
+IH_ANALYZER_CFLAGS = $(AM_CFLAGS) $(BABELTRACE2_CFLAGS) $(SQLITE_CFLAGS)
+
+noinst_LTLIBRARIES += analyzer/libihsink.la
+analyzer_libihsink_la_SOURCES = \
+	analyzer/ih_catalogue.c analyzer/ih_catalogue.h \
+	analyzer/ih_hist.c analyzer/ih_hist.h \
+	analyzer/ih_rec.c analyzer/ih_rec.h \
+	analyzer/ih_store.c analyzer/ih_store.h \
+	analyzer/sqlite/sink.c analyzer/sqlite/sink.h
+analyzer_libihsink_la_CFLAGS = $(IH_ANALYZER_CFLAGS)
+
+# irqhop analyze; the irqhop binary links schemas/libihdb.la itself.
 noinst_LTLIBRARIES += analyzer/libihanalyzer.la
 analyzer_libihanalyzer_la_SOURCES = analyzer/ih_analyze.c
-analyzer_libihanalyzer_la_CFLAGS = $(AM_CFLAGS) $(BABELTRACE2_CFLAGS) $(SQLITE_CFLAGS)
+analyzer_libihanalyzer_la_CFLAGS = $(IH_ANALYZER_CFLAGS)
+analyzer_libihanalyzer_la_LIBADD = analyzer/libihsink.la
+
+# The babeltrace2 plugin: plugin name irqhop, sink class sqlite.
+plugin_LTLIBRARIES += analyzer/babeltrace-plugin-irqhop.la
+analyzer_babeltrace_plugin_irqhop_la_SOURCES = analyzer/plugin.c
+analyzer_babeltrace_plugin_irqhop_la_CFLAGS = $(IH_ANALYZER_CFLAGS)
+analyzer_babeltrace_plugin_irqhop_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -no-undefined
+analyzer_babeltrace_plugin_irqhop_la_LIBADD = analyzer/libihsink.la schemas/libihdb.la \
+	$(BABELTRACE2_LIBS) $(SQLITE_LIBS) -lpthread
+
+# Unit tests (TAP).
+IH_ANALYZER_TEST_LDADD = analyzer/libihsink.la schemas/libihdb.la \
+	$(BABELTRACE2_LIBS) $(SQLITE_LIBS) -lpthread
+check_PROGRAMS += tests/analyzer_hist.t tests/analyzer_rec.t tests/analyzer_store.t
+tests_analyzer_hist_t_SOURCES = tests/analyzer_hist.c tests/tap.h
+tests_analyzer_hist_t_CFLAGS = $(IH_ANALYZER_CFLAGS)
+tests_analyzer_hist_t_LDADD = $(IH_ANALYZER_TEST_LDADD)
+tests_analyzer_rec_t_SOURCES = tests/analyzer_rec.c tests/tap.h
+tests_analyzer_rec_t_CFLAGS = $(IH_ANALYZER_CFLAGS)
+tests_analyzer_rec_t_LDADD = $(IH_ANALYZER_TEST_LDADD)
+tests_analyzer_store_t_SOURCES = tests/analyzer_store.c tests/tap.h
+tests_analyzer_store_t_CFLAGS = $(IH_ANALYZER_CFLAGS)
+tests_analyzer_store_t_LDADD = $(IH_ANALYZER_TEST_LDADD)
+TESTS += tests/analyzer_hist.t tests/analyzer_rec.t tests/analyzer_store.t
+
+# Bad input of irqhop analyze (needs the irqhop binary).
+check_SCRIPTS += tests/analyzer_badinput.test
+TESTS += tests/analyzer_badinput.test
+EXTRA_DIST += tests/analyzer_badinput.test docs/analyzer.md

@@ -11,7 +11,8 @@
  *   - enums are plain integers whose values are fixed below (IH_TP_*).
  *
  * Loglevels: events needed to reconstruct hops are INFO; the per-pass softirq
- * events are DEBUG so a default recording stays at <= 8 events per interrupt
+ * events and the exits of the irqfd path (notifier_exit, work_exit) are DEBUG
+ * so a default recording stays at <= 8 events per interrupt on every path
  * (irqhop record --all-events enables them).
  */
 #undef LTTNG_UST_TRACEPOINT_PROVIDER
@@ -162,6 +163,7 @@ LTTNG_UST_TRACEPOINT_EVENT_INSTANCE(irqhop, efd_class, irqhop, notifier_entry,
 	LTTNG_UST_TP_ARGS(uint64_t, irq_id, uint32_t, efd, uint8_t, mode))
 LTTNG_UST_TRACEPOINT_EVENT_INSTANCE(irqhop, efd_class, irqhop, notifier_exit,
 	LTTNG_UST_TP_ARGS(uint64_t, irq_id, uint32_t, efd, uint8_t, mode))
+LTTNG_UST_TRACEPOINT_LOGLEVEL(irqhop, notifier_exit, LTTNG_UST_TRACEPOINT_LOGLEVEL_DEBUG)
 
 LTTNG_UST_TRACEPOINT_EVENT_CLASS(irqhop, work_class,
 	LTTNG_UST_TP_ARGS(uint64_t, irq_id, uint64_t, work, uint32_t, worker),
@@ -175,6 +177,7 @@ LTTNG_UST_TRACEPOINT_EVENT_INSTANCE(irqhop, work_class, irqhop, work_entry,
 	LTTNG_UST_TP_ARGS(uint64_t, irq_id, uint64_t, work, uint32_t, worker))
 LTTNG_UST_TRACEPOINT_EVENT_INSTANCE(irqhop, work_class, irqhop, work_exit,
 	LTTNG_UST_TP_ARGS(uint64_t, irq_id, uint64_t, work, uint32_t, worker))
+LTTNG_UST_TRACEPOINT_LOGLEVEL(irqhop, work_exit, LTTNG_UST_TRACEPOINT_LOGLEVEL_DEBUG)
 
 /* ---- injection into the guest ----------------------------------------- */
 
