@@ -78,7 +78,10 @@ struct ih_host {
 	struct ih_notify acked_notify;
 	atomic_bool stop;
 	uint64_t unit_iters;             /* loop iterations in one guest unit */
+	_Atomic uint64_t *audit;         /* see ih_host_enable_ack_audit */
+	_Atomic uint64_t audit_dups;
 	uint64_t steal0, total0, steal1, total1;
+	uint64_t end_ns;                 /* when the pCPUs stopped */
 };
 
 /* Per thread: each pCPU computes its own guest work. */
@@ -284,11 +287,15 @@ static void *pcpu_thread(void *arg)
 		if (hc->cur)
 			hc->cur->hv_irq_ns += now - t0;
 		if (atomic_load(&p->softirq_pending)) {
+			uint64_t f0 = h->tasklets.cpu[p->id].func_ns;
+
 			t0 = now;
 			ih_softirq_do(p);
 			now = ih_now_ns();
-			if (hc->cur)
+			if (hc->cur) {
 				hc->cur->hv_softirq_ns += now - t0;
+				hc->cur->hv_tasklet_ns += h->tasklets.cpu[p->id].func_ns - f0;
+			}
 		}
 		if (hc->cur)
 			hc->cur->hv_lock_ns += lock_wait_total(hc) - lw0;
@@ -509,6 +516,7 @@ int ih_host_run(struct ih_host *h, char *err, size_t errlen)
 		}
 	}
 	stop_pcpus(h);
+	h->end_ns = ih_now_ns();
 	if (h->wq_started) {
 		ih_workqueue_stop(&h->wq);
 		h->wq_started = false;
@@ -519,11 +527,50 @@ int ih_host_run(struct ih_host *h, char *err, size_t errlen)
 	return 0;
 }
 
+#define IH_AUDIT_BITS (1ull << 24)
+
+int ih_host_enable_ack_audit(struct ih_host *h)
+{
+	h->audit = calloc(IH_AUDIT_BITS / 64, sizeof(*h->audit));
+	if (!h->audit)
+		return -1;
+	atomic_init(&h->audit_dups, 0);
+	for (unsigned i = 0; i < h->nvcpus; i++) {
+		h->vcpus[i].audit = h->audit;
+		h->vcpus[i].audit_bits = IH_AUDIT_BITS;
+		h->vcpus[i].audit_dups = &h->audit_dups;
+	}
+	return 0;
+}
+
 void ih_host_stats(struct ih_host *h, struct ih_host_stats *out)
 {
 	uint64_t c[4];
 
 	memset(out, 0, sizeof(*out));
+	if (h->audit) {
+		for (uint64_t w = 0; w < IH_AUDIT_BITS / 64; w++)
+			out->audit_distinct += (uint64_t)__builtin_popcountll(atomic_load(&h->audit[w]));
+		out->audit_duplicates = atomic_load(&h->audit_dups);
+	}
+	for (unsigned i = 0; i < h->nvcpus; i++) {
+		struct ih_vcpu *v = &h->vcpus[i];
+		uint64_t *rs = v->busy ? out->busy_rs_ns : out->idle_rs_ns;
+		uint64_t hv = v->hv_irq_ns + v->hv_softirq_ns;
+
+		for (int k = 0; k < 4; k++)
+			rs[k] += atomic_load(&v->rs_ns[k]);
+		/* The current state's time up to the end of the run. */
+		if (h->end_ns > atomic_load(&v->rs_since))
+			rs[atomic_load(&v->runstate)] += h->end_ns - atomic_load(&v->rs_since);
+		if (v->busy) {
+			out->busy_hv_ns += hv;
+			out->busy_lock_ns += v->hv_lock_ns;
+		} else {
+			out->idle_hv_ns += hv;
+			out->idle_lock_ns += v->hv_lock_ns;
+		}
+	}
 	out->raised = atomic_load(&h->raised);
 	out->acked = atomic_load(&h->acked);
 	out->host_steal_ns = h->steal1 - h->steal0;
@@ -534,6 +581,8 @@ void ih_host_stats(struct ih_host *h, struct ih_host_stats *out)
 		out->lock_contended += c[1];
 		out->lock_wait_ns += c[2];
 	}
+	for (unsigned i = 0; i < h->ncpus; i++)
+		out->tasklet_runs += h->tasklets.cpu[i].runs;
 }
 
 void ih_host_destroy(struct ih_host *h)
@@ -575,6 +624,7 @@ void ih_host_destroy(struct ih_host *h)
 	free(h->efds);
 	free(h->irqfds);
 	free(h->event_locks);
+	free(h->audit);
 	free(h->vcpus);
 	free(h->pcpu_ptrs);
 	free(h->cpus);

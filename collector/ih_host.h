@@ -34,7 +34,21 @@ struct ih_host_stats {
 	uint64_t lock_contended;
 	uint64_t lock_wait_ns;
 	uint64_t tasklet_runs;
+	/* With the audit enabled: distinct irq_ids acknowledged, and
+	 * acknowledgments of an irq_id already acknowledged. */
+	uint64_t audit_distinct;
+	uint64_t audit_duplicates;
+	/* Runstate time of the vCPUs of idle and of busy guests (ns), and the
+	 * hypervisor time charged to them while running, from the runtime's own
+	 * accounting. */
+	uint64_t idle_rs_ns[4], busy_rs_ns[4];
+	uint64_t idle_hv_ns, idle_lock_ns, busy_hv_ns, busy_lock_ns;
 };
+
+/* Tests: records every acknowledgment in a bitmap (irq_ids below 2^24) so
+ * ih_host_stats can tell exactly-once from merely equal counts.  Call before
+ * ih_host_run.  Returns 0, or -1 on allocation failure. */
+int ih_host_enable_ack_audit(struct ih_host *h);
 
 /* Builds the host for SC (threads are not started).  Returns 0, or -1 with
  * one line in err (allocation failure). */

@@ -52,6 +52,26 @@ static bool parse_double(const char *s, double lo, double hi, double *out)
 	return true;
 }
 
+/* --stats: the runtime's own accounting as one JSON line (benchmarks). */
+static void print_stats_json(const struct ih_scenario *sc, const struct ih_host_stats *st)
+{
+	static const char *const rs[4] = { "running", "runnable", "blocked", "offline" };
+
+	printf("{\"scenario\":\"%s\",\"tasklet\":\"%s\",\"notifier\":\"%s\",\"raised\":%" PRIu64
+	       ",\"acked\":%" PRIu64 ",\"tasklet_runs\":%" PRIu64 ",\"lock_acquisitions\":%" PRIu64
+	       ",\"lock_contended\":%" PRIu64 ",\"lock_wait_ns\":%" PRIu64 ",\"host_steal_ns\":%" PRIu64
+	       ",\"host_total_ns\":%" PRIu64, sc->name, ih_tasklet_mode_name(sc->tasklet_mode),
+	       ih_notifier_mode_name(sc->notifier_mode), st->raised, st->acked, st->tasklet_runs,
+	       st->lock_acquisitions, st->lock_contended, st->lock_wait_ns, st->host_steal_ns,
+	       st->host_total_ns);
+	for (int k = 0; k < 4; k++)
+		printf(",\"idle_%s_ns\":%" PRIu64 ",\"busy_%s_ns\":%" PRIu64, rs[k], st->idle_rs_ns[k],
+		       rs[k], st->busy_rs_ns[k]);
+	printf(",\"idle_hv_ns\":%" PRIu64 ",\"idle_lock_ns\":%" PRIu64 ",\"busy_hv_ns\":%" PRIu64
+	       ",\"busy_lock_ns\":%" PRIu64 "}\n", st->idle_hv_ns, st->idle_lock_ns, st->busy_hv_ns,
+	       st->busy_lock_ns);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -64,6 +84,7 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 'S' },
 		{ "pcpus", required_argument, NULL, 'p' },
 		{ "label", required_argument, NULL, 'l' },
+		{ "stats", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -72,7 +93,7 @@ int main(int argc, char **argv)
 	struct ih_scenario sc;
 	struct ih_host *host = NULL;
 	struct ih_host_stats st;
-	bool check = false;
+	bool check = false, stats = false;
 	char err[512];
 	double d;
 	int c;
@@ -117,10 +138,11 @@ int main(int argc, char **argv)
 			ov.has_pcpus = true;
 			break;
 		case 'l': ov.label = optarg; ov.has_label = true; break;
+		case 'j': stats = true; break;
 		case 'h':
 			printf("usage: %s [--check] [--scenario NAME|FILE] [--tasklet global|percpu]\n"
 			       "       [--notifier waitqueue|srcu] [--duration S] [--rate HZ] [--seed N]\n"
-			       "       [--pcpus N] [--label TEXT]\n", prog);
+			       "       [--pcpus N] [--label TEXT] [--stats]\n", prog);
 			return 0;
 		default:
 			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
@@ -150,6 +172,8 @@ int main(int argc, char **argv)
 	       " lock_wait_ns=%" PRIu64 " host_steal_pct=%.2f\n", prog, st.raised, st.acked,
 	       st.lock_contended, st.lock_wait_ns,
 	       st.host_total_ns ? 100.0 * (double)st.host_steal_ns / (double)st.host_total_ns : 0.0);
+	if (stats)
+		print_stats_json(&sc, &st);
 	ih_host_destroy(host);
 	return 0;
 fail:

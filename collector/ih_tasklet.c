@@ -30,6 +30,8 @@ int ih_tasklet_domain_init(struct ih_tasklet_domain *d, enum ih_tasklet_mode mod
 		CDS_INIT_LIST_HEAD(&d->cpu[i].list);
 		cds_wfcq_init(&d->cpu[i].feed_head, &d->cpu[i].feed_tail);
 		d->cpu[i].pcpu = pcpus[i];
+		d->cpu[i].func_ns = 0;
+		d->cpu[i].runs = 0;
 		pcpus[i]->tasklet_dom = d;
 	}
 	ih_softirq_open(IH_SOFTIRQ_TASKLET, tasklet_softirq_global);
@@ -67,6 +69,16 @@ static uint32_t cur_cpu_slot(void)
 	uint32_t id = ih_pcpu_current_id();
 
 	return id == IH_PCPU_NONE ? IH_SPIN_NOCPU : id;
+}
+
+/* Runs T's function on behalf of pCPU C, accounting its time. */
+static void run_func(struct ih_tasklet_cpu *c, struct ih_tasklet *t)
+{
+	uint64_t t0 = ih_now_ns();
+
+	t->func(t, t->data);
+	c->func_ns += ih_now_ns() - t0;
+	c->runs++;
 }
 
 /* ---- GLOBAL mode ------------------------------------------------------ */
@@ -136,7 +148,7 @@ static void tasklet_softirq_global(struct ih_pcpu *p)
 	ih_spin_unlock(&d->lock, p->id);
 
 	IH_TP(tasklet_entry, irq_id, t->id, p->id, wait_in);
-	t->func(t, t->data);
+	run_func(c, t);
 
 	wait_out = ih_spin_lock(&d->lock, p->id);
 	assert(t->is_running);
@@ -246,7 +258,7 @@ static void tasklet_softirq_percpu(struct ih_pcpu *p)
 	assert(old & IH_TASKLET_STATE_SCHED);
 	(void)old;
 	IH_TP(tasklet_entry, irq_id, t->id, p->id, 0);
-	t->func(t, t->data);
+	run_func(c, t);
 	/* 0x2 -> 0x0, or 0x3 -> 0x1 if scheduled meanwhile (already queued). */
 	old = atomic_fetch_and_explicit(&t->state, ~IH_TASKLET_STATE_RUN, memory_order_release);
 	assert(old & IH_TASKLET_STATE_RUN);

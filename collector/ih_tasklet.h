@@ -76,6 +76,8 @@ struct ih_tasklet_cpu {
 	struct cds_wfcq_head feed_head;     /* PERCPU: cross-CPU feeding */
 	struct cds_wfcq_tail feed_tail;
 	struct ih_pcpu *pcpu;
+	uint64_t func_ns;                   /* time in tasklet functions (owner pCPU) */
+	uint64_t runs;                      /* tasklet runs (owner pCPU) */
 } __attribute__((aligned(64)));
 
 struct ih_tasklet_domain {

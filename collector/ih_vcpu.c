@@ -25,6 +25,9 @@ void ih_vcpu_init(struct ih_vcpu *v, uint32_t id, uint32_t guest, bool busy,
 	v->acked_counter = acked_counter;
 	v->acked_notify = acked_notify;
 	atomic_init(&v->acked, 0);
+	v->audit = NULL;
+	v->audit_bits = 0;
+	v->audit_dups = NULL;
 	v->hv_irq_ns = v->hv_softirq_ns = v->hv_tasklet_ns = v->hv_lock_ns = 0;
 }
 
@@ -88,6 +91,12 @@ unsigned ih_vcpu_ack_pending(struct ih_vcpu *v)
 
 		atomic_fetch_and(&v->pending_vec[(irq->vector >> 6) & 3], ~(1ull << (irq->vector & 63)));
 		IH_TP(vcpu_ack, irq->irq_id, v->id, v->pcpu->id);
+		if (v->audit && irq->irq_id < v->audit_bits) {
+			uint64_t bit = 1ull << (irq->irq_id & 63);
+
+			if (atomic_fetch_or(&v->audit[irq->irq_id >> 6], bit) & bit)
+				atomic_fetch_add(v->audit_dups, 1);
+		}
 		free(irq);
 		count++;
 	}

@@ -47,6 +47,11 @@ struct ih_vcpu {
 	_Atomic uint64_t *acked_counter;  /* host-wide acknowledgment count */
 	struct ih_notify *acked_notify;   /* signalled after each acknowledgment batch */
 	_Atomic uint64_t acked;
+	/* Optional audit (tests): one bit per irq_id below audit_bits; a bit
+	 * found already set counts a duplicate acknowledgment. */
+	_Atomic uint64_t *audit;
+	uint64_t audit_bits;
+	_Atomic uint64_t *audit_dups;
 	/* Hypervisor time charged while this vCPU was current (home thread). */
 	uint64_t hv_irq_ns, hv_softirq_ns, hv_tasklet_ns, hv_lock_ns;
 };

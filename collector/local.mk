@@ -39,11 +39,14 @@ collector_libihrecord_la_LIBADD = $(LTTNG_CTL_LIBS) $(JANSSON_LIBS)
 
 # Unit tests of the runtime (TAP).  They link the library without the
 # provider, so they run with tracing inert and need no session daemon.
-check_PROGRAMS += tests/collector_tasklet.t tests/collector_host.t
-TESTS += tests/collector_tasklet.t tests/collector_host.t
+check_PROGRAMS += tests/collector_tasklet.t tests/collector_host.t tests/collector_notifier.t
+TESTS += tests/collector_tasklet.t tests/collector_host.t tests/collector_notifier.t
 tests_collector_tasklet_t_SOURCES = tests/collector_tasklet.c tests/tap.h
 tests_collector_tasklet_t_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)
 tests_collector_tasklet_t_LDADD = collector/libihcollector.la
 tests_collector_host_t_SOURCES = tests/collector_host.c tests/tap.h
 tests_collector_host_t_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)
 tests_collector_host_t_LDADD = collector/libihcollector.la
+tests_collector_notifier_t_SOURCES = tests/collector_notifier.c tests/tap.h
+tests_collector_notifier_t_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)
+tests_collector_notifier_t_LDADD = collector/libihcollector.la

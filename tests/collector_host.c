@@ -1,7 +1,7 @@
 /*
  * collector_host.c - TAP test of the whole runtime with no LTTng session:
- * the stock passthrough scenario, short, in both tasklet modes; every raised
- * interrupt must be acknowledged exactly once.
+ * every stock scenario, short, in both modes of its mechanism; every raised
+ * interrupt must be acknowledged exactly once (audited per irq_id).
  */
 #include "config.h"
 #include "collector/ih_host.h"
@@ -10,34 +10,39 @@
 
 #include <string.h>
 
-static void run_mode(int mode)
+static void run_one(const char *scenario, int tasklet, int notifier)
 {
-	struct ih_sc_overrides ov = { .has_tasklet = true, .tasklet_mode = mode,
-				      .has_duration = true, .duration_s = 0.3,
+	struct ih_sc_overrides ov = { .has_tasklet = true, .tasklet_mode = tasklet,
+				      .has_notifier = true, .notifier_mode = notifier,
+				      .has_duration = true, .duration_s = 0.2,
 				      .has_pcpus = true, .pcpus = 2 };
 	struct ih_scenario sc;
 	struct ih_host *h = NULL;
 	struct ih_host_stats st;
-	char err[256] = "";
+	char name[128], err[256] = "";
 
-	ok(ih_scenario_load("passthrough", &ov, &sc, err, sizeof(err)) == 0,
-	   "%s: stock passthrough scenario loads %s", ih_tasklet_mode_name(mode), err);
-	ok(ih_host_create(&sc, &h, err, sizeof(err)) == 0, "%s: host built %s",
-	   ih_tasklet_mode_name(mode), err);
-	if (!h)
+	snprintf(name, sizeof(name), "%s/%s/%s", scenario, ih_tasklet_mode_name(tasklet),
+		 ih_notifier_mode_name(notifier));
+	if (!ok(ih_scenario_load(scenario, &ov, &sc, err, sizeof(err)) == 0, "%s: loads %s", name, err))
 		return;
-	ok(ih_host_run(h, err, sizeof(err)) == 0, "%s: run completed %s", ih_tasklet_mode_name(mode), err);
+	if (!ok(ih_host_create(&sc, &h, err, sizeof(err)) == 0 && ih_host_enable_ack_audit(h) == 0,
+		"%s: host built %s", name, err))
+		return;
+	ok(ih_host_run(h, err, sizeof(err)) == 0, "%s: run completed %s", name, err);
 	ih_host_stats(h, &st);
-	ok(st.raised > 0, "%s: interrupts were raised (%llu)", ih_tasklet_mode_name(mode),
-	   (unsigned long long)st.raised);
-	is_u64(st.acked, st.raised, "%s: every raised interrupt was acknowledged exactly once",
-	       ih_tasklet_mode_name(mode));
-	if (mode == 1)
-		is_u64(st.lock_acquisitions, 0, "percpu: the global tasklet lock was never taken");
-	else
-		ok(st.lock_acquisitions >= 2 * st.raised,
-		   "global: the tasklet lock was taken on schedule and on execution (%llu)",
-		   (unsigned long long)st.lock_acquisitions);
+	ok(st.raised > 0, "%s: interrupts were raised (%llu)", name, (unsigned long long)st.raised);
+	is_u64(st.acked, st.raised, "%s: as many acknowledgments as interrupts", name);
+	is_u64(st.audit_distinct, st.raised, "%s: every irq_id acknowledged", name);
+	is_u64(st.audit_duplicates, 0, "%s: none acknowledged twice", name);
+	if (strcmp(scenario, "kvm-irqfd") != 0) {
+		if (tasklet == 1)
+			is_u64(st.lock_acquisitions, 0, "%s: the global tasklet lock was never taken", name);
+		else
+			ok(st.lock_acquisitions >= 2 * st.tasklet_runs,
+			   "%s: the tasklet lock was taken on schedule and on execution (%llu for %llu runs)",
+			   name, (unsigned long long)st.lock_acquisitions,
+			   (unsigned long long)st.tasklet_runs);
+	}
 	ih_host_destroy(h);
 }
 
@@ -55,8 +60,13 @@ static void bad_scenarios(void)
 
 int main(void)
 {
-	run_mode(0);
-	run_mode(1);
+	for (int t = 0; t <= 1; t++) {
+		run_one("passthrough", t, 0);
+		run_one("xen-steal", t, 0);
+		run_one("mixed", t, t);
+	}
+	for (int n = 0; n <= 1; n++)
+		run_one("kvm-irqfd", 1, n);
 	bad_scenarios();
 	return tap_done();
 }
