@@ -106,7 +106,9 @@ static int db_upgrade(sqlite3 *db, const char *path, char *err, size_t errlen)
 	if (v == 0) {
 		if (db_exec(db, path, ih_db_schema_sql(), "cannot create schema", err, errlen))
 			goto error;
-	} else {
+		v = 1;
+	}
+	{
 		for (int next = v + 1; next <= IH_SCHEMA_VERSION; next++) {
 			const struct ih_embedded *m;
 

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <sqlite3.h>
 
-#define IH_SCHEMA_VERSION 1
+#define IH_SCHEMA_VERSION 2
 
 /* Opens (creating if needed) PATH for writing: WAL journal, foreign keys on,
  * a busy timeout so a concurrent reader (irqhop serve) never fails a writer.
@@ -29,6 +29,7 @@ int ih_db_open_ro(const char *path, sqlite3 **out, char *err, size_t errlen);
  * insert; idempotent.  On failure returns -1 with err set. */
 int ih_db_create_indexes(sqlite3 *db, char *err, size_t errlen);
 
-/* The embedded text of schemas/irqhop.sql (for docs and tests). */
+/* The embedded text of schemas/irqhop.sql: schema version 1, which the
+ * migrations bring to IH_SCHEMA_VERSION. */
 const char *ih_db_schema_sql(void);
 #endif

@@ -1,12 +1,13 @@
--- irqhop SQLite schema, version 1.
+-- irqhop SQLite schema: creates the newest version (see IH_SCHEMA_VERSION).
 --
 -- The contract with every reader: the analyzer writes it, `irqhop serve`,
 -- `irqhop regress` and anyone with the sqlite3 shell read it.  docs/schema.md
 -- documents every table and view with example queries.
 --
--- Versioning: PRAGMA user_version holds the schema version.  This file creates
--- the newest version from nothing; schemas/migrations/NNN.sql upgrades version
--- NNN-1 to NNN.  Times are integer nanoseconds: *_ns columns that are instants
+-- Versioning: PRAGMA user_version holds the schema version.  This file holds
+-- version 1; a new database is created by running it and then every
+-- schemas/migrations/NNN.sql in order (NNN.sql upgrades NNN-1 to NNN), so a
+-- fresh database and a migrated one are the same by construction.  Times are integer nanoseconds: *_ns columns that are instants
 -- count from the Unix epoch (the trace clock's origin), the others are durations.
 
 CREATE TABLE IF NOT EXISTS run (

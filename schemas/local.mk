@@ -2,7 +2,7 @@
 # migrations, and the code that opens a database through them.
 IH_SCHEMA_FILES = schemas/irqhop.sql schemas/indexes.sql
 # schemas/migrations/NNN.sql files are listed here as they are added.
-IH_MIGRATIONS =
+IH_MIGRATIONS = schemas/migrations/002.sql
 
 noinst_LTLIBRARIES += schemas/libihdb.la
 schemas_libihdb_la_SOURCES = schemas/ih_db.c schemas/ih_db.h build-aux/embed.h
@@ -17,3 +17,9 @@ schemas/ih_schema_files.c: $(IH_SCHEMA_FILES) $(IH_MIGRATIONS) $(top_srcdir)/bui
 	$(AM_V_GEN)$(MKDIR_P) schemas && \
 	  files=; for f in $(IH_SCHEMA_FILES) $(IH_MIGRATIONS); do files="$$files $(top_srcdir)/$$f"; done; \
 	  $(SHELL) $(top_srcdir)/build-aux/embed.sh ih_schema_files $$files > $@.tmp && mv $@.tmp $@
+
+check_PROGRAMS += tests/schemas_db.t
+TESTS += tests/schemas_db.t
+tests_schemas_db_t_SOURCES = tests/schemas_db.c tests/tap.h
+tests_schemas_db_t_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
+tests_schemas_db_t_LDADD = schemas/libihdb.la $(SQLITE_LIBS)

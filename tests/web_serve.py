@@ -60,7 +60,6 @@ def bail(msg):
 # Run 1: global/waitqueue, passthrough + timer + irqfd, one incomplete irq.
 # Run 2: percpu/srcu, no hop statistics.  Run 3: a label that is not UTF-8.
 DATA = r"""
-PRAGMA user_version = 1;
 INSERT INTO run (id, label, host, trace, tasklet_mode, notifier_mode, scenario,
                  start_ns, end_ns, events, discarded, irqs_raised, irqs_acked,
                  irqs, irqs_incomplete, host_steal_ns, host_total_ns, analyzer_version)
@@ -124,6 +123,12 @@ def sqlite_json(db, sql):
 def make_db(path):
     with open(os.path.join(SRC, "schemas", "irqhop.sql"), "rb") as f:
         schema = f.read()
+    # Then every migration, in order, as ih_db_open_rw does.
+    mig = os.path.join(SRC, "schemas", "migrations")
+    for name in sorted(n for n in os.listdir(mig) if n.endswith(".sql")):
+        with open(os.path.join(mig, name), "rb") as f:
+            schema += f.read()
+        schema += b"\nPRAGMA user_version = %d;\n" % int(name[:3])
     r = subprocess.run([SQLITE3, "-bail", path], input=schema + DATA.encode(), capture_output=True,
                        timeout=60)
     if r.returncode != 0:
