@@ -79,6 +79,8 @@ static void an_found_free(void)
 	an_found.too_many = false;
 }
 
+static int an_check_metadata(const char *dir);
+
 /* Checks TRACE is a folder holding CTF traces and lists them in an_found,
  * before involving Babeltrace, whose own messages for these cases are long.
  * Returns 0, or -1 after printing the one-line error. */
@@ -113,6 +115,15 @@ static int an_check_trace(const char *trace)
 		fprintf(stderr, AN_PREFIX "no CTF trace in %s (no metadata file under it)\n", trace);
 		return -1;
 	}
+	if (an_found.n > 1) {
+		/* irq_id is unique within one run's trace only. */
+		fprintf(stderr, AN_PREFIX "%s holds %d CTF traces (%s, %s%s); give one trace's folder\n", trace,
+			an_found.n, an_found.dirs[0], an_found.dirs[1], an_found.n > 2 ? ", ..." : "");
+		return -1;
+	}
+	for (int i = 0; i < an_found.n; i++)
+		if (an_check_metadata(an_found.dirs[i]))
+			return -1;
 	return 0;
 }
 
@@ -137,39 +148,90 @@ static void an_one_line(char *buf, size_t len, const char *msg)
 }
 
 /* Prints the current thread's Babeltrace error as one line and clears it.
- * The sink's own cause is meant for users and is printed as is; otherwise
- * (the ctf source failed) the oldest cause, the most specific one, is
- * printed after WHAT. */
+ * Causes are in append order, so index 0 is the root cause, the most
+ * specific one: the sink's are meant for users and are printed as they are;
+ * any other (the ctf source failed) is printed after WHAT and TRACE. */
 static void an_print_error(const char *what, const char *trace)
 {
 	const bt_error *error = bt_current_thread_take_error();
-	const char *msg = NULL;
+	const bt_error_cause *root;
 	char line[1024];
-	uint64_t n;
 
-	if (!error) {
+	if (!error || !bt_error_get_cause_count(error)) {
 		fprintf(stderr, AN_PREFIX "%s%s\n", what, trace);
-		return;
+		goto end;
 	}
-	n = bt_error_get_cause_count(error);
-	/* Causes are in append order: index 0 is the root cause. */
-	for (uint64_t i = 0; i < n && !msg; i++) {
-		const bt_error_cause *c = bt_error_borrow_cause_by_index(error, i);
-
-		if (bt_error_cause_get_actor_type(c) == BT_ERROR_CAUSE_ACTOR_TYPE_COMPONENT &&
-		    strcmp(bt_error_cause_component_actor_get_component_class_name(c), IH_SINK_CLASS_NAME) == 0 &&
-		    bt_error_cause_component_actor_get_component_class_type(c) == BT_COMPONENT_CLASS_TYPE_SINK)
-			msg = bt_error_cause_get_message(c);
-	}
-	if (msg) {
-		an_one_line(line, sizeof(line), msg);
+	root = bt_error_borrow_cause_by_index(error, 0);
+	an_one_line(line, sizeof(line), bt_error_cause_get_message(root));
+	if (bt_error_cause_get_actor_type(root) == BT_ERROR_CAUSE_ACTOR_TYPE_COMPONENT &&
+	    bt_error_cause_component_actor_get_component_class_type(root) == BT_COMPONENT_CLASS_TYPE_SINK &&
+	    strcmp(bt_error_cause_component_actor_get_component_class_name(root), IH_SINK_CLASS_NAME) == 0)
 		fprintf(stderr, AN_PREFIX "%s\n", line);
-	} else {
-		an_one_line(line, sizeof(line),
-			    n ? bt_error_cause_get_message(bt_error_borrow_cause_by_index(error, 0)) : "");
+	else
 		fprintf(stderr, AN_PREFIX "%s%s: %s\n", what, trace, line);
+end:
+	if (error)
+		bt_error_release(error);
+}
+
+/* Packet header of LTTng's packetized metadata (CTF 1.8 "metadata packet"),
+ * native byte order. */
+struct an_meta_hdr {
+	uint32_t magic;
+	uint8_t uuid[16];
+	uint32_t checksum;
+	uint32_t content_size;	/* bits */
+	uint32_t packet_size;	/* bits */
+};
+#define AN_META_MAGIC 0x75D11D57u
+
+/* Checks that a packetized metadata file ends on a packet boundary:
+ * libbabeltrace2 2.0.4 spins forever on a metadata file cut inside a packet
+ * (a copy interrupted, a disk full), so this is refused up front.  Plain-text
+ * metadata is left to Babeltrace.  Returns 0, or -1 after printing. */
+static int an_check_metadata(const char *dir)
+{
+	char path[PATH_MAX];
+	struct an_meta_hdr h;
+	struct stat sb;
+	uint64_t off = 0;
+	FILE *f;
+	int ret = -1;
+
+	snprintf(path, sizeof(path), "%s/metadata", dir);
+	f = fopen(path, "rb");
+	if (!f || fstat(fileno(f), &sb) != 0) {
+		fprintf(stderr, AN_PREFIX "trace %s: cannot read metadata: %s\n", dir, strerror(errno));
+		goto end;
 	}
-	bt_error_release(error);
+	/* Bounded: each step advances by at least one header. */
+	while (off < (uint64_t)sb.st_size) {
+		if (fseeko(f, (off_t)off, SEEK_SET) != 0 || fread(&h, sizeof(h), 1, f) != 1) {
+			fprintf(stderr, AN_PREFIX "trace %s: metadata is truncated (cut inside a packet header)\n", dir);
+			goto end;
+		}
+		if (h.magic != AN_META_MAGIC) {
+			if (off == 0) {
+				ret = 0;	/* plain-text metadata */
+				goto end;
+			}
+			fprintf(stderr, AN_PREFIX "trace %s: metadata is corrupt (bad packet magic at byte %" PRIu64 ")\n",
+				dir, off);
+			goto end;
+		}
+		if (h.packet_size < 8 * sizeof(h) || h.content_size > h.packet_size ||
+		    off + h.packet_size / 8 > (uint64_t)sb.st_size) {
+			fprintf(stderr, AN_PREFIX "trace %s: metadata is truncated or corrupt (packet at byte %" PRIu64
+				" runs past the end of the file)\n", dir, off);
+			goto end;
+		}
+		off += h.packet_size / 8;
+	}
+	ret = 0;
+end:
+	if (f)
+		fclose(f);
+	return ret;
 }
 
 struct an_graph {

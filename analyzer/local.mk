@@ -34,7 +34,7 @@ IH_ANALYZER_TEST_LDADD = analyzer/libihsink.la schemas/libihdb.la \
 check_PROGRAMS += tests/analyzer_hist.t tests/analyzer_rec.t tests/analyzer_store.t
 tests_analyzer_hist_t_SOURCES = tests/analyzer_hist.c tests/tap.h
 tests_analyzer_hist_t_CFLAGS = $(IH_ANALYZER_CFLAGS)
-tests_analyzer_hist_t_LDADD = $(IH_ANALYZER_TEST_LDADD)
+tests_analyzer_hist_t_LDADD = $(IH_ANALYZER_TEST_LDADD) -lm
 tests_analyzer_rec_t_SOURCES = tests/analyzer_rec.c tests/tap.h
 tests_analyzer_rec_t_CFLAGS = $(IH_ANALYZER_CFLAGS)
 tests_analyzer_rec_t_LDADD = $(IH_ANALYZER_TEST_LDADD)
@@ -43,7 +43,8 @@ tests_analyzer_store_t_CFLAGS = $(IH_ANALYZER_CFLAGS)
 tests_analyzer_store_t_LDADD = $(IH_ANALYZER_TEST_LDADD)
 TESTS += tests/analyzer_hist.t tests/analyzer_rec.t tests/analyzer_store.t
 
-# Bad input of irqhop analyze (needs the irqhop binary).
-check_SCRIPTS += tests/analyzer_badinput.test
-TESTS += tests/analyzer_badinput.test
-EXTRA_DIST += tests/analyzer_badinput.test docs/analyzer.md
+# irqhop analyze and the plugin end to end: bad input, and a hand-written
+# CTF trace with known times (needs the irqhop binary and the plugin).
+check_SCRIPTS += tests/analyzer_badinput.test tests/analyzer_ctf.test
+TESTS += tests/analyzer_badinput.test tests/analyzer_ctf.test
+EXTRA_DIST += tests/analyzer_badinput.test tests/analyzer_ctf.test tests/analyzer_ctfgen.py
