@@ -170,7 +170,7 @@ static void emit_periodic(struct ih_host_cpu *hc)
 	for (unsigned i = 0; i < hc->nvcpus; i++) {
 		struct ih_vcpu *v = hc->vcpus[i];
 
-		IH_TP(vcpu_account, v->id, v->hv_irq_ns, v->hv_softirq_ns, v->hv_tasklet_ns, v->hv_lock_ns);
+		emit_account(v);
 	}
 }
 
@@ -189,6 +189,12 @@ static uint64_t lock_wait_total(struct ih_host_cpu *hc)
 	return sum;
 }
 
+/* Cumulative hypervisor time of V, for the analyzer's steal windows. */
+static void emit_account(struct ih_vcpu *v)
+{
+	IH_TP(vcpu_account, v->id, v->hv_irq_ns, v->hv_softirq_ns, v->hv_tasklet_ns, v->hv_lock_ns);
+}
+
 /* Picks the vCPU to run: keeps the current one within its timeslice, else
  * the next RUNNABLE one round-robin.  Home thread only. */
 static struct ih_vcpu *pick_vcpu(struct ih_host_cpu *hc, uint64_t now)
@@ -203,8 +209,10 @@ static struct ih_vcpu *pick_vcpu(struct ih_host_cpu *hc, uint64_t now)
 
 		if (v == cur || atomic_load(&v->runstate) != IH_RS_RUNNABLE)
 			continue;
-		if (cur)
+		if (cur) {
+			emit_account(cur);
 			ih_vcpu_set_runstate(cur, IH_RS_RUNNING, IH_RS_RUNNABLE);
+		}
 		if (ih_vcpu_set_runstate(v, IH_RS_RUNNABLE, IH_RS_RUNNING)) {
 			hc->rr = idx;
 			hc->cur = v;
@@ -309,6 +317,7 @@ static void *pcpu_thread(void *arg)
 			if (v->busy) {
 				guest_unit(h->unit_iters);
 			} else if (!ih_vcpu_has_pending(v)) {
+				emit_account(v);
 				ih_vcpu_set_runstate(v, IH_RS_RUNNING, IH_RS_BLOCKED);
 				hc->cur = NULL;
 			}
