@@ -150,6 +150,12 @@ static void read_schedstat(uint64_t *run_ns, uint64_t *delay_ns)
 	*delay_ns = d;
 }
 
+/* Cumulative hypervisor time of V, for the analyzer's steal windows. */
+static void emit_account(struct ih_vcpu *v)
+{
+	IH_TP(vcpu_account, v->id, v->hv_irq_ns, v->hv_softirq_ns, v->hv_tasklet_ns, v->hv_lock_ns);
+}
+
 static void emit_periodic(struct ih_host_cpu *hc)
 {
 	struct ih_host *h = hc->host;
@@ -187,12 +193,6 @@ static uint64_t lock_wait_total(struct ih_host_cpu *hc)
 		sum += c[2];
 	}
 	return sum;
-}
-
-/* Cumulative hypervisor time of V, for the analyzer's steal windows. */
-static void emit_account(struct ih_vcpu *v)
-{
-	IH_TP(vcpu_account, v->id, v->hv_irq_ns, v->hv_softirq_ns, v->hv_tasklet_ns, v->hv_lock_ns);
 }
 
 /* Picks the vCPU to run: keeps the current one within its timeslice, else
