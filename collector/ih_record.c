@@ -74,6 +74,7 @@ struct record_opts {
 	uint64_t num_subbuf;
 };
 
+/* Prints the help.  Never fails (a write error on out is not reported). */
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -132,6 +133,7 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* 1 when v is a power of 2 (0 is not).  Never fails. */
 static int is_pow2(uint64_t v)
 {
 	return v && !(v & (v - 1));
@@ -481,7 +483,8 @@ toolong:
 static const char *rm_root;
 
 /* nftw callback: removes everything under rm_root, and rm_root itself only
- * when it is the topmost directory we created. */
+ * when it is the topmost directory we created.  An entry that cannot be
+ * removed is skipped (returning 0 keeps the walk going). */
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
@@ -510,6 +513,8 @@ static void undo_outdir(const struct outdir *d)
 
 static int has_metadata;
 
+/* nftw callback: stops the walk (returns 1) at the first file named
+ * "metadata".  Never fails. */
 static int find_metadata(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
@@ -520,7 +525,8 @@ static int find_metadata(const char *path, const struct stat *st, int flag, stru
 	return 0;
 }
 
-/* 1 when the directory holds a CTF trace (a metadata file somewhere). */
+/* 1 when the directory holds a CTF trace (a metadata file somewhere), 0
+ * otherwise, including when it cannot be read. */
 static int trace_written(const char *path)
 {
 	has_metadata = 0;
@@ -554,6 +560,27 @@ static int run_scenario(const char *prog, const struct record_opts *o,
 	pid_t pid;
 
 	runtime_argv(prog, o, 0, av, names);
+	/* Interrupted while the session was being set up: do not start a run
+	 * only to kill it while it registers (its trace would lack even the
+	 * stream declarations); fail instead, which removes the empty trace. */
+	{
+		sigset_t pending, stop;
+		struct timespec zero = { 0, 0 };
+		int s;
+
+		sigemptyset(&stop);
+		sigaddset(&stop, SIGINT);
+		sigaddset(&stop, SIGTERM);
+		sigaddset(&stop, SIGHUP);
+		if (sigpending(&pending) == 0 &&
+		    (sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1 ||
+		     sigismember(&pending, SIGHUP) == 1) &&
+		    (s = sigtimedwait(&stop, NULL, &zero)) > 0) {
+			snprintf(err, errlen, "interrupted by signal %d (%s) before the run started",
+				s, strsignal(s));
+			return 1;
+		}
+	}
 	/* Wait longer than lttng-ust's default 3 s for the session daemon at
 	 * start, so a loaded machine does not lose the run's first events. */
 	setenv("LTTNG_UST_REGISTER_TIMEOUT", "10000", 0);
@@ -617,7 +644,7 @@ int ih_record_main(int argc, char **argv)
 	double duration_s = -1;
 	uint64_t discarded = 0;
 	FILE *rout = NULL, *rerr = NULL;
-	int rc, sig = 0;
+	int rc, sig = 0, died;
 
 	memset(&sess, 0, sizeof(sess));
 	rc = parse_args(argc, argv, &o);
@@ -738,10 +765,14 @@ int ih_record_main(int argc, char **argv)
 	goto out_signals;
 
 out_destroy:
-	if (ih_sess_destroy(&sess, DESTROY_MS, err2, sizeof(err2)) < 0)
+	/* Teardown after a failure: its own problems are worth a warning,
+	 * except the consequences of our daemon's death, already reported. */
+	died = ih_sessiond_gone(&daemon);
+	if (ih_sess_destroy(&sess, DESTROY_MS, err2, sizeof(err2)) < 0 && !died)
 		fprintf(stderr, PFX "warning: %s\n", err2);
 out_daemon:
-	if (ih_sessiond_stop(&daemon, STOP_CHILD_MS, err2, sizeof(err2)) < 0)
+	died = ih_sessiond_gone(&daemon);
+	if (ih_sessiond_stop(&daemon, STOP_CHILD_MS, err2, sizeof(err2)) < 0 && !died)
 		fprintf(stderr, PFX "warning: %s\n", err2);
 out_undo:
 	undo_outdir(&od);

@@ -281,7 +281,7 @@ int ih_sessiond_ensure(struct ih_sessiond *d, const sigset_t *child_mask,
 		else if (s < 0)
 			seterr(err, errlen, "sigtimedwait: %s", strerror(errno));
 		else
-			seterr(err, errlen, "interrupted by signal %d while starting %s", s, prog);
+			seterr(err, errlen, "interrupted by signal %d (%s) while starting %s", s, strsignal(s), prog);
 		ih_child_end(pid, SIGTERM, 5000);
 		return -1;
 	}

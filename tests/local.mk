@@ -7,4 +7,15 @@ EXTRA_DIST += tests/tap.h
 # need the irqhop binary, irqhop-runtime and the babeltrace2 plugin.
 check_SCRIPTS += tests/integration.test tests/badinput.test
 TESTS += tests/integration.test tests/badinput.test
-EXTRA_DIST += tests/integration.test tests/badinput.test tests/lib/isolate.sh
+EXTRA_DIST += tests/integration.test tests/badinput.test \
+	tests/lib/isolate.sh tests/lib/tap.sh
+
+# Unit tests of irqhop record's daemon and session modules, run by a shell
+# wrapper in a private mount namespace (it starts a real lttng-sessiond).
+check_PROGRAMS += tests/record_unit
+tests_record_unit_SOURCES = tests/record_unit.c tests/tap.h
+tests_record_unit_CFLAGS = $(AM_CFLAGS) $(LTTNG_CTL_CFLAGS)
+tests_record_unit_LDADD = collector/libihrecord.la
+check_SCRIPTS += tests/record_unit.test
+TESTS += tests/record_unit.test
+EXTRA_DIST += tests/record_unit.test
