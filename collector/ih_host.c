@@ -32,6 +32,7 @@ struct ih_vtimer {
 	struct ih_vcpu *v;
 	uint64_t period_ns;
 	uint64_t next_ns;          /* home pCPU's thread only */
+	uint64_t slop_ns;          /* Xen's timer_slop: coalescing window */
 	struct ih_assist assist;   /* assert_evtchn_irq_tasklet */
 };
 
@@ -236,7 +237,8 @@ static void timer_softirq(struct ih_pcpu *p)
 	for (unsigned i = 0; i < hc->ntimers; i++) {
 		struct ih_vtimer *vt = hc->timers[i];
 
-		if (now >= vt->next_ns && atomic_load(&h->producing)) {
+		/* A timer due within its slop fires with the ones due now. */
+		if (now + vt->slop_ns >= vt->next_ns && atomic_load(&h->producing)) {
 			struct ih_irq *irq = malloc(sizeof(*irq));
 
 			if (irq) {
@@ -251,7 +253,7 @@ static void timer_softirq(struct ih_pcpu *p)
 				ih_assist_queue(&vt->assist, irq);
 			}
 			/* Periodic: keep the grid, skipping periods that were missed. */
-			while (vt->next_ns <= now)
+			while (vt->next_ns <= now + vt->slop_ns)
 				vt->next_ns += vt->period_ns;
 		}
 		if (!next || vt->next_ns < next)
@@ -341,6 +343,7 @@ static void *pcpu_thread(void *arg)
 int ih_host_create(const struct ih_scenario *sc, struct ih_host **out, char *err, size_t errlen)
 {
 	struct ih_host *h = calloc(1, sizeof(*h));
+	uint64_t timer_epoch = ih_now_ns();
 	unsigned vi = 0;
 
 	*out = NULL;
@@ -401,8 +404,11 @@ int ih_host_create(const struct ih_scenario *sc, struct ih_host **out, char *err
 
 				vt->v = &h->vcpus[vi];
 				vt->period_ns = (uint64_t)(1e9 / sg->timer_hz);
-				/* Spread the first expiries over one period. */
-				vt->next_ns = ih_now_ns() + vt->period_ns * (k + 1) / (sg->nvcpus + 1);
+				vt->slop_ns = (uint64_t)sg->timer_slop_us * 1000;
+				/* Independent vCPUs tick with spread phases; a timer due
+				 * within timer_slop of one firing fires with it (Xen's
+				 * coalescing, 50 us by default). */
+				vt->next_ns = timer_epoch + vt->period_ns * (k + 1) / (sg->nvcpus + 1);
 				ih_assist_init(&vt->assist, &h->tasklets, vt->v, &h->event_locks[g]);
 				hc->timers[hc->ntimers++] = vt;
 				if (!hc->next_timer || vt->next_ns < hc->next_timer)

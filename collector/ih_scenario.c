@@ -215,6 +215,10 @@ static int resolve(json_t *root, const char *src, const struct ih_sc_overrides *
 		if (v && !(json_is_number(v) && json_number_value(v) >= 0 && json_number_value(v) <= 10000))
 			return bad(err, errlen, src, key, "\"timer_hz\" from 0 to 10000");
 		sg->timer_hz = v ? json_number_value(v) : (sg->kind == IH_SC_IDLE ? 1000.0 : 0.0);
+		v = json_object_get(g, "timer_slop_us");
+		if (v && !(json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= 1000))
+			return bad(err, errlen, src, key, "\"timer_slop_us\" from 0 to 1000");
+		sg->timer_slop_us = v ? (unsigned)json_integer_value(v) : 50;
 		sc->nguests++;
 	}
 
@@ -347,6 +351,7 @@ char *ih_scenario_to_json(const struct ih_scenario *sc)
 		json_object_set_new(jg, "kind", json_string(g->kind == IH_SC_IDLE ? "idle" : "busy"));
 		json_object_set_new(jg, "vcpu_pcpus", pl);
 		json_object_set_new(jg, "timer_hz", json_real(g->timer_hz));
+		json_object_set_new(jg, "timer_slop_us", json_integer(g->timer_slop_us));
 		json_array_append_new(guests, jg);
 	}
 	for (unsigned i = 0; i < sc->ndevices; i++) {

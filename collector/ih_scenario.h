@@ -26,6 +26,7 @@ struct ih_sc_guest {
 	unsigned nvcpus;
 	unsigned vcpu_pcpu[IH_SC_MAX_VCPUS];  /* home pCPU of each vCPU */
 	double timer_hz;                      /* idle guests' periodic timer */
+	unsigned timer_slop_us;               /* Xen's timer_slop coalescing (0 = spread) */
 };
 
 struct ih_sc_device {
