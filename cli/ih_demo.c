@@ -113,7 +113,8 @@ int ih_demo_main(int argc, char **argv)
 		}
 	}
 	for (int m = 0; m < 2; m++) {
-		char *an[] = { "analyze", trace[m], "--db", db, "--label", label[m], NULL };
+		/* Options first: no argument permutation needed by any getopt. */
+		char *an[] = { "analyze", "--db", db, "--label", label[m], trace[m], NULL };
 
 		rc = run_step(ih_analyze_main, an);
 		if (rc) {
