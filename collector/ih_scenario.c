@@ -2,10 +2,14 @@
 #include "config.h"
 #include "collector/ih_scenario.h"
 
+#include <errno.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#define IH_SC_MAX_FILE (1 << 20)
 
 /* Stock scenarios.  "pcpus": 0 means one per online CPU. */
 static const struct { const char *name; const char *json; } stock[] = {
@@ -68,11 +72,151 @@ static int parse_notifier(const char *s)
 	return strcmp(s, "waitqueue") == 0 ? 0 : strcmp(s, "srcu") == 0 ? 1 : -1;
 }
 
-/* Reports "SRC: at KEY: expected WHAT" and returns -1. */
+/*
+ * Where a value is in a scenario file.  jansson keeps no positions, so a bad
+ * value's line is found by walking the raw text (already valid JSON, since
+ * jansson parsed it) along the path: "devices[1]" then field "rate".
+ */
+static const char *scan_text;    /* the file being resolved, or NULL (stock) */
+
+static const char *skip_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+/* Skips one JSON value starting at P (valid JSON); returns the end. */
+static const char *skip_value(const char *p)
+{
+	int depth = 0;
+
+	p = skip_ws(p);
+	do {
+		if (*p == '"') {
+			for (p++; *p && *p != '"'; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (*p)
+				p++;
+		} else if (*p == '{' || *p == '[') {
+			depth++;
+			p++;
+		} else if (*p == '}' || *p == ']') {
+			depth--;
+			p++;
+		} else if (depth == 0) {
+			while (*p && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\n' &&
+			       *p != '\r' && *p != '\t')
+				p++;
+		} else if (*p) {
+			p++;
+		}
+	} while (*p && depth > 0);
+	return p;
+}
+
+/* In the object at P, finds member KEY's value; NULL if absent. */
+static const char *member(const char *p, const char *key, size_t keylen)
+{
+	p = skip_ws(p);
+	if (*p != '{')
+		return NULL;
+	p++;
+	for (int guard = 0; guard < 100000; guard++) {
+		const char *k;
+
+		p = skip_ws(p);
+		if (*p != '"')
+			return NULL;
+		k = ++p;
+		while (*p && *p != '"')
+			p += (*p == '\\' && p[1]) ? 2 : 1;
+		if (!*p)
+			return NULL;
+		p = skip_ws(p + 1);
+		if (*p != ':')
+			return NULL;
+		p = skip_ws(p + 1);
+		if ((size_t)(p - k) >= keylen && strncmp(k, key, keylen) == 0 && k[keylen] == '"')
+			return p;
+		p = skip_ws(skip_value(p));
+		if (*p != ',')
+			return NULL;
+		p++;
+	}
+	return NULL;
+}
+
+/* In the array at P, finds element N; NULL if absent. */
+static const char *element(const char *p, long n)
+{
+	p = skip_ws(p);
+	if (*p != '[')
+		return NULL;
+	p = skip_ws(p + 1);
+	for (long i = 0; i < n; i++) {
+		p = skip_ws(skip_value(p));
+		if (*p != ',')
+			return NULL;
+		p = skip_ws(p + 1);
+	}
+	return *p == ']' ? NULL : p;
+}
+
+/* Line (1-based) of PATH ("a[2].b" style) in scan_text, 0 if unknown. */
+static int path_line(const char *path)
+{
+	const char *p = scan_text, *q = path;
+	int line = 1;
+
+	if (!p)
+		return 0;
+	while (*q && p) {
+		size_t n = strcspn(q, ".[");
+
+		if (n) {
+			p = member(p, q, n);
+			q += n;
+		} else if (*q == '[') {
+			p = element(p, strtol(q + 1, (char **)&q, 10));
+			q += (*q == ']');
+		} else {
+			q++;
+		}
+	}
+	if (!p)
+		return 0;
+	for (const char *c = scan_text; c < p; c++)
+		line += (*c == '\n');
+	return line;
+}
+
+/* Reports "SRC:LINE: at KEY: expected WHAT" (LINE when known) and returns
+ * -1.  KEY is the path of the bad value ("devices[0].rate"), or of its
+ * object when the value is missing. */
 static int bad(char *err, size_t errlen, const char *src, const char *key, const char *what)
 {
-	snprintf(err, errlen, "%s: at %s: expected %s", src, key, what);
+	int line = path_line(key);
+
+	if (line)
+		snprintf(err, errlen, "%s:%d: at %s: expected %s", src, line, key, what);
+	else
+		snprintf(err, errlen, "%s: at %s: expected %s", src, key, what);
 	return -1;
+}
+
+/* Like bad() for member FIELD of the object at KEY: the member's line when
+ * present, the object's when it is missing. */
+static int bad_field(char *err, size_t errlen, const char *src, const char *key,
+		     const char *field, const char *what)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s.%s", key, field);
+	if (path_line(path))
+		return bad(err, errlen, src, path, what);
+	return bad(err, errlen, src, key, what);
 }
 
 static unsigned online_cpus(void)
@@ -196,15 +340,14 @@ static int resolve(json_t *root, const char *src, const struct ih_sc_overrides *
 		snprintf(sg->name, sizeof(sg->name), "%s", json_string_value(v));
 		v = json_object_get(g, "kind");
 		if (!json_is_string(v) || (strcmp(json_string_value(v), "busy") && strcmp(json_string_value(v), "idle")))
-			return bad(err, errlen, src, key, "\"kind\": \"busy\" or \"idle\"");
+			return bad_field(err, errlen, src, key, "kind", "\"kind\": \"busy\" or \"idle\"");
 		sg->kind = strcmp(json_string_value(v), "idle") == 0 ? IH_SC_IDLE : IH_SC_BUSY;
 		n = guest_pcpus(json_object_get(g, "pcpus"), sc->pcpus, pl);
 		if (n <= 0)
-			return bad(err, errlen, src, key,
-				   "\"pcpus\": \"all\", \"first-half\", \"second-half\" or an array of pCPU numbers below the pCPU count");
+			return bad_field(err, errlen, src, key, "pcpus", "\"pcpus\": \"all\", \"first-half\", \"second-half\" or an array of pCPU numbers below the pCPU count");
 		v = json_object_get(g, "vcpus_per_pcpu");
 		if (v && !(json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) <= 8))
-			return bad(err, errlen, src, key, "\"vcpus_per_pcpu\" from 1 to 8");
+			return bad_field(err, errlen, src, key, "vcpus_per_pcpu", "\"vcpus_per_pcpu\" from 1 to 8");
 		for (int k = 0; k < (v ? (int)json_integer_value(v) : 1); k++)
 			for (int p = 0; p < n; p++) {
 				if (sg->nvcpus >= IH_SC_MAX_VCPUS)
@@ -213,11 +356,11 @@ static int resolve(json_t *root, const char *src, const struct ih_sc_overrides *
 			}
 		v = json_object_get(g, "timer_hz");
 		if (v && !(json_is_number(v) && json_number_value(v) >= 0 && json_number_value(v) <= 10000))
-			return bad(err, errlen, src, key, "\"timer_hz\" from 0 to 10000");
+			return bad_field(err, errlen, src, key, "timer_hz", "\"timer_hz\" from 0 to 10000");
 		sg->timer_hz = v ? json_number_value(v) : (sg->kind == IH_SC_IDLE ? 1000.0 : 0.0);
 		v = json_object_get(g, "timer_slop_us");
 		if (v && !(json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) <= 1000))
-			return bad(err, errlen, src, key, "\"timer_slop_us\" from 0 to 1000");
+			return bad_field(err, errlen, src, key, "timer_slop_us", "\"timer_slop_us\" from 0 to 1000");
 		sg->timer_slop_us = v ? (unsigned)json_integer_value(v) : 50;
 		sc->nguests++;
 	}
@@ -239,34 +382,34 @@ static int resolve(json_t *root, const char *src, const struct ih_sc_overrides *
 		v = json_object_get(d, "kind");
 		if (!json_is_string(v) || (strcmp(json_string_value(v), "passthrough") &&
 					   strcmp(json_string_value(v), "irqfd")))
-			return bad(err, errlen, src, key, "\"kind\": \"passthrough\" or \"irqfd\"");
+			return bad_field(err, errlen, src, key, "kind", "\"kind\": \"passthrough\" or \"irqfd\"");
 		kind = strcmp(json_string_value(v), "irqfd") == 0 ? IH_SC_IRQFD : IH_SC_PASSTHROUGH;
 		v = json_object_get(d, "guest");
 		if (!json_is_string(v))
-			return bad(err, errlen, src, key, "\"guest\": the name of a guest");
+			return bad_field(err, errlen, src, key, "guest", "\"guest\": the name of a guest");
 		gname = json_string_value(v);
 		for (gi = 0; gi < sc->nguests && strcmp(sc->guests[gi].name, gname); gi++)
 			;
 		if (gi == sc->nguests)
-			return bad(err, errlen, src, key, "\"guest\": the name of a guest defined in guests");
+			return bad_field(err, errlen, src, key, "guest", "\"guest\": the name of a guest defined in guests");
 		v = json_object_get(d, "rate");
 		if (!json_is_number(v) || json_number_value(v) <= 0 || json_number_value(v) > 1e6)
-			return bad(err, errlen, src, key, "\"rate\": interrupts per second in (0, 1000000]");
+			return bad_field(err, errlen, src, key, "rate", "\"rate\": interrupts per second in (0, 1000000]");
 		rate = ov->has_rate ? ov->rate_hz : json_number_value(v);
 		v = json_object_get(d, "arrival");
 		if (v && (!json_is_string(v) || (strcmp(json_string_value(v), "fixed") &&
 						 strcmp(json_string_value(v), "poisson"))))
-			return bad(err, errlen, src, key, "\"arrival\": \"fixed\" or \"poisson\"");
+			return bad_field(err, errlen, src, key, "arrival", "\"arrival\": \"fixed\" or \"poisson\"");
 		poisson = v && strcmp(json_string_value(v), "poisson") == 0;
 		v = json_object_get(d, "vector");
 		if (v && !(json_is_integer(v) && json_integer_value(v) >= 32 && json_integer_value(v) <= 255))
-			return bad(err, errlen, src, key, "\"vector\" from 32 to 255");
+			return bad_field(err, errlen, src, key, "vector", "\"vector\" from 32 to 255");
 		vector = v ? json_integer_value(v) : 48;
 		v = json_object_get(d, "per_vcpu");
 		per_vcpu = !v || json_is_true(v);
 		v = json_object_get(d, "count");
 		if (v && !(json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) <= 16))
-			return bad(err, errlen, src, key, "\"count\" (devices per vCPU) from 1 to 16");
+			return bad_field(err, errlen, src, key, "count", "\"count\" (devices per vCPU) from 1 to 16");
 		count = v ? json_integer_value(v) : 1;
 		for (j = 0; j < (per_vcpu ? sc->guests[gi].nvcpus : 1) * (size_t)count; j++) {
 			struct ih_sc_device *sd;
@@ -292,6 +435,7 @@ int ih_scenario_load(const char *name, const struct ih_sc_overrides *ov,
 	json_error_t jerr;
 	json_t *root = NULL;
 	const char *src = name;
+	char *text = NULL;
 	int rc;
 
 	if (strchr(name, '/') == NULL && (strlen(name) < 5 || strcmp(name + strlen(name) - 5, ".json"))) {
@@ -313,17 +457,42 @@ int ih_scenario_load(const char *name, const struct ih_sc_overrides *ov,
 			return -1;
 		}
 	} else {
-		root = json_load_file(name, JSON_REJECT_DUPLICATES, &jerr);
+		FILE *fp = fopen(name, "r");
+		size_t n = 0;
+
+		if (!fp) {
+			snprintf(err, errlen, "%s: %s", name, strerror(errno));
+			return -1;
+		}
+		text = malloc(IH_SC_MAX_FILE + 1);
+		if (text)
+			n = fread(text, 1, IH_SC_MAX_FILE + 1, fp);
+		fclose(fp);
+		if (!text) {
+			snprintf(err, errlen, "%s: out of memory", name);
+			return -1;
+		}
+		if (n > IH_SC_MAX_FILE) {
+			snprintf(err, errlen, "%s: larger than %d bytes, not a scenario", name, IH_SC_MAX_FILE);
+			free(text);
+			return -1;
+		}
+		text[n] = '\0';
+		root = json_loadb(text, n, JSON_REJECT_DUPLICATES, &jerr);
 		if (!root) {
 			if (jerr.line > 0)
 				snprintf(err, errlen, "%s:%d:%d: %s", name, jerr.line, jerr.column, jerr.text);
 			else
 				snprintf(err, errlen, "%s: %s", name, jerr.text);
+			free(text);
 			return -1;
 		}
 	}
+	scan_text = text;
 	rc = resolve(root, src, ov, out, err, errlen);
+	scan_text = NULL;
 	json_decref(root);
+	free(text);
 	return rc;
 }
 

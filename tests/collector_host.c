@@ -8,7 +8,10 @@
 #include "collector/ih_scenario.h"
 #include "tests/tap.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void run_one(const char *scenario, int tasklet, int notifier)
 {
@@ -56,6 +59,33 @@ static void bad_scenarios(void)
 	   strstr(err, "unknown scenario 'nosuch'"), "an unknown stock scenario is named: %s", err);
 	ok(ih_scenario_load("/nonexistent/x.json", &ov, &sc, err, sizeof(err)) == -1 &&
 	   strstr(err, "/nonexistent/x.json"), "a missing scenario file is named: %s", err);
+
+	/* Bad files: the message names file:line and what was expected. */
+	{
+		static const struct { const char *text, *want; } cases[] = {
+			{ "{\n \"guests\": [\n  {\"name\": \"g\" \"kind\": 1}\n ]\n}\n", ":3:" },
+			{ "{\"guests\": [{\"name\": \"g\",\n \"kind\": \"bussy\"}]}", ":2: at guests[0].kind: expected \"kind\": \"busy\" or \"idle\"" },
+			{ "{\"guests\": [{\"name\": \"g\", \"kind\": \"busy\"}],\n\"devices\": [\n{\"kind\": \"passthrough\", \"guest\": \"g\", \"rate\": 10},\n{\"kind\": \"passthrough\", \"guest\": \"g\",\n \"rate\": -5}]}",
+			  ":5: at devices[1].rate: expected \"rate\"" },
+			{ "{\"guests\": [{\"name\": \"g\", \"kind\": \"busy\"}],\n\"devices\": [{\"kind\": \"passthrough\",\n\"guest\": \"nobody\", \"rate\": 1}]}",
+			  ":3: at devices[0].guest: expected \"guest\": the name of a guest defined in guests" },
+		};
+		char path[] = "/tmp/ih-scenario-XXXXXX.json";
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			int fd = mkstemps(path, 5);
+			FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+			if (!fp)
+				tap_bail("cannot write a temporary scenario file");
+			fputs(cases[i].text, fp);
+			fclose(fp);
+			ok(ih_scenario_load(path, &ov, &sc, err, sizeof(err)) == -1 && strstr(err, path) &&
+			   strstr(err, cases[i].want), "bad scenario file %zu: %s", i + 1, err);
+			unlink(path);
+			memcpy(path + strlen(path) - 11, "XXXXXX", 6);
+		}
+	}
 }
 
 int main(void)
