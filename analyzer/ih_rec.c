@@ -532,6 +532,16 @@ int ih_rec_feed(struct ih_rec *rec, const struct ih_rec_event *ev)
 	return 0;
 }
 
+void ih_rec_discontinuity(struct ih_rec *rec)
+{
+	for (size_t i = 0; i < rec->brackets.cap; i++) {
+		struct rec_bracket *b = (struct rec_bracket *)(rec->brackets.slots + i * rec->brackets.esize);
+
+		if (b->key)
+			b->open = false;
+	}
+}
+
 static int cmp_irq_id(const void *a, const void *b)
 {
 	uint64_t x = ((const struct rec_irq *)a)->irq_id;

@@ -104,6 +104,12 @@ void ih_rec_destroy(struct ih_rec *rec);
  * is then only good for ih_rec_destroy()). */
 int ih_rec_feed(struct ih_rec *rec, const struct ih_rec_event *ev);
 
+/* Tells REC that events may have been lost here (a discarded-events
+ * message): every open tasklet bracket is closed, so injects after the gap
+ * are never attached to a run whose tasklet_exit may have been lost (their
+ * interrupts are stored incomplete instead).  Cannot fail. */
+void ih_rec_discontinuity(struct ih_rec *rec);
+
 /* Emits every interrupt still in flight as incomplete, in irq_id order, and
  * forgets them.  Returns 0, or -1 as ih_rec_feed(). */
 int ih_rec_flush(struct ih_rec *rec);

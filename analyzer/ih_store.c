@@ -3,14 +3,20 @@
  */
 #include "config.h"
 #include "analyzer/ih_store.h"
+#include "analyzer/ih_steal.h"
 #include "schemas/ih_db.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 /* Rows per batch and batches in flight: about 2 MiB of queued rows at most,
  * enough to ride out a WAL checkpoint without stalling the decoder for long. */
@@ -19,16 +25,32 @@
 
 struct store_batch {
 	struct store_batch *next;
+	int64_t run_id;
 	size_t n;
 	struct ih_rec_row rows[STORE_BATCH_ROWS];
+};
+
+struct ih_store_run {
+	struct ih_store *st;
+	struct ih_store_run *next;
+	int64_t run_id;
+	int64_t replaced;	/* run deleted by replace, 0 if none */
+	char *uuid;		/* set on the run row by ih_store_run_finish */
+	struct store_batch *cur;	/* being filled by the caller's thread */
+	uint64_t irqs, incomplete;
+	uint64_t path_irqs[IH_PATH_COUNT_], path_complete[IH_PATH_COUNT_];
+	struct ih_hist hist[IH_PATH_COUNT_][IH_HOP_COUNT_];
 };
 
 struct ih_store {
 	sqlite3 *db;
 	char *path;
-	int64_t run_id;
+	bool created;		/* the file did not exist before ih_store_open */
+	bool committed;
 	bool in_txn;
 	sqlite3_stmt *ins_irq;
+	pthread_mutex_t dbmu;	/* the connection, shared by both threads */
+	struct ih_store_run *runs;
 
 	/* Writer thread and its queue (mutex-protected unless noted). */
 	pthread_t writer;
@@ -42,12 +64,16 @@ struct ih_store {
 	bool closing;
 	atomic_bool werr;	/* writer failed: werr_msg is set */
 	char werr_msg[512];
-
-	struct store_batch *cur;	/* being filled by the caller's thread */
-
-	uint64_t irqs, incomplete;
-	struct ih_hist hist[IH_PATH_COUNT_][IH_HOP_COUNT_];
+	struct ih_store_times times;
 };
+
+static double store_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static const char ins_irq_sql[] =
 	"INSERT INTO irq (run_id, irq_id, path, source, vector, pcpu, vcpu, start_ns, "
@@ -67,13 +93,14 @@ static const int ins_irq_cols[] = {
 	IH_COL_ACK_PCPU, IH_COL_WORKER,
 };
 
-/* Inserts one row; returns an SQLite result code (SQLITE_DONE on success). */
-static int store_insert_row(struct ih_store *st, const struct ih_rec_row *r)
+/* Inserts one row of run RUN_ID; returns an SQLite result code (SQLITE_DONE
+ * on success).  Caller holds dbmu. */
+static int store_insert_row(struct ih_store *st, int64_t run_id, const struct ih_rec_row *r)
 {
 	sqlite3_stmt *s = st->ins_irq;
 	int p = 1, rc;
 
-	sqlite3_bind_int64(s, p++, st->run_id);
+	sqlite3_bind_int64(s, p++, run_id);
 	sqlite3_bind_int64(s, p++, (sqlite3_int64)r->irq_id);
 	sqlite3_bind_text(s, p++, ih_cat_path_name(r->path), -1, SQLITE_STATIC);
 	for (size_t i = 0; i < sizeof(ins_irq_cols) / sizeof(ins_irq_cols[0]); i++, p++) {
@@ -122,14 +149,16 @@ static void *store_writer_main(void *arg)
 		st->queued--;
 		pthread_mutex_unlock(&st->lock);
 
+		pthread_mutex_lock(&st->dbmu);
 		for (size_t i = 0; i < b->n && !atomic_load(&st->werr); i++) {
-			if (store_insert_row(st, &b->rows[i]) != SQLITE_DONE) {
+			if (store_insert_row(st, b->run_id, &b->rows[i]) != SQLITE_DONE) {
 				snprintf(st->werr_msg, sizeof(st->werr_msg),
 					 "database %s: cannot insert interrupt %llu: %s", st->path,
 					 (unsigned long long)b->rows[i].irq_id, sqlite3_errmsg(st->db));
 				atomic_store(&st->werr, true);
 			}
 		}
+		pthread_mutex_unlock(&st->dbmu);
 
 		pthread_mutex_lock(&st->lock);
 		b->next = st->free_list;
@@ -140,13 +169,14 @@ static void *store_writer_main(void *arg)
 	return NULL;
 }
 
-/* Hands the batch being filled to the writer, waiting for room.  -1 with err
- * set when the writer has failed. */
-static int store_push(struct ih_store *st, char *err, size_t errlen)
+/* Hands RUN's batch being filled to the writer, waiting for room.  -1 with
+ * err set when the writer has failed. */
+static int store_push(struct ih_store_run *run, char *err, size_t errlen)
 {
-	struct store_batch *b = st->cur;
+	struct ih_store *st = run->st;
+	struct store_batch *b = run->cur;
 
-	st->cur = NULL;
+	run->cur = NULL;
 	pthread_mutex_lock(&st->lock);
 	while (st->queued >= STORE_MAX_QUEUED && !atomic_load(&st->werr))
 		pthread_cond_wait(&st->space, &st->lock);
@@ -182,6 +212,8 @@ static void store_stop_writer(struct ih_store *st)
 	st->writer_running = false;
 }
 
+/* Runs SQL; -1 with err set ("database P: WHAT: why").  Caller holds dbmu
+ * (or the writer is not running). */
 static int store_exec(struct ih_store *st, const char *sql, const char *what, char *err, size_t errlen)
 {
 	char *msg = NULL;
@@ -195,26 +227,24 @@ static int store_exec(struct ih_store *st, const char *sql, const char *what, ch
 	return 0;
 }
 
-struct ih_store *ih_store_open(const char *db_path, const char *trace, const char *label,
-			       char *err, size_t errlen)
+struct ih_store *ih_store_open(const char *db_path, char *err, size_t errlen)
 {
 	struct ih_store *st = calloc(1, sizeof(*st));
-	sqlite3_stmt *ins = NULL;
+	struct stat sb;
 
 	if (!st) {
 		snprintf(err, errlen, "database %s: out of memory", db_path);
 		return NULL;
 	}
 	pthread_mutex_init(&st->lock, NULL);
+	pthread_mutex_init(&st->dbmu, NULL);
 	pthread_cond_init(&st->nonempty, NULL);
 	pthread_cond_init(&st->space, NULL);
 	if (!(st->path = strdup(db_path))) {
 		snprintf(err, errlen, "database %s: out of memory", db_path);
 		goto error;
 	}
-	for (int p = 0; p < IH_PATH_COUNT_; p++)
-		for (int h = 0; h < IH_HOP_COUNT_; h++)
-			ih_hist_init(&st->hist[p][h]);
+	st->created = stat(db_path, &sb) != 0 && errno == ENOENT;
 	if (ih_db_open_rw(db_path, &st->db, err, errlen))
 		goto error;
 	/* IMMEDIATE: take the write lock now, so a concurrent writer makes us
@@ -222,42 +252,188 @@ struct ih_store *ih_store_open(const char *db_path, const char *trace, const cha
 	if (store_exec(st, "BEGIN IMMEDIATE", "cannot begin the run's transaction", err, errlen))
 		goto error;
 	st->in_txn = true;
-	if (sqlite3_prepare_v2(st->db,
-			       "INSERT INTO run (label, trace, analyzer_version) VALUES (?, ?, ?)",
-			       -1, &ins, NULL) != SQLITE_OK)
-		goto sql_error;
-	sqlite3_bind_text(ins, 1, label ? label : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(ins, 2, trace ? trace : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(ins, 3, PACKAGE_VERSION, -1, SQLITE_STATIC);
-	if (sqlite3_step(ins) != SQLITE_DONE)
-		goto sql_error;
-	st->run_id = sqlite3_last_insert_rowid(st->db);
-	sqlite3_finalize(ins);
-	ins = NULL;
-	if (sqlite3_prepare_v2(st->db, ins_irq_sql, -1, &st->ins_irq, NULL) != SQLITE_OK)
-		goto sql_error;
+	if (sqlite3_prepare_v2(st->db, ins_irq_sql, -1, &st->ins_irq, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "database %s: cannot prepare: %s", db_path, sqlite3_errmsg(st->db));
+		goto error;
+	}
 	if (pthread_create(&st->writer, NULL, store_writer_main, st) != 0) {
 		snprintf(err, errlen, "database %s: cannot start the writer thread", db_path);
 		goto error;
 	}
 	st->writer_running = true;
 	return st;
-sql_error:
-	snprintf(err, errlen, "database %s: cannot insert the run: %s", db_path, sqlite3_errmsg(st->db));
 error:
-	sqlite3_finalize(ins);
 	ih_store_destroy(st);
 	return NULL;
 }
 
-const struct ih_hist *ih_store_hist(const struct ih_store *st, enum ih_path path, enum ih_hop hop)
+int ih_store_lookup_uuid(const char *db_path, const char *uuid, int64_t *run_id, char *err,
+			 size_t errlen)
 {
-	return &st->hist[path][hop];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	struct stat sb;
+	int ret = -1;
+
+	*run_id = 0;
+	if (stat(db_path, &sb) != 0 && errno == ENOENT)
+		return 0;
+	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "database %s: cannot open: %s", db_path,
+			 db ? sqlite3_errmsg(db) : "out of memory");
+		goto end;
+	}
+	sqlite3_busy_timeout(db, 10000);
+	if (sqlite3_prepare_v2(db, "SELECT id FROM run WHERE trace_uuid = ? ORDER BY id LIMIT 1", -1, &s,
+			       NULL) != SQLITE_OK) {
+		/* No run table yet (an empty or foreign file): nothing to refuse
+		 * here; ih_store_open() reports a foreign file. */
+		ret = 0;
+		goto end;
+	}
+	sqlite3_bind_text(s, 1, uuid, -1, SQLITE_STATIC);
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		*run_id = sqlite3_column_int64(s, 0);
+		ret = 0;
+		break;
+	case SQLITE_DONE:
+		ret = 0;
+		break;
+	default:
+		snprintf(err, errlen, "database %s: %s", db_path, sqlite3_errmsg(db));
+	}
+end:
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return ret;
 }
 
-int ih_store_add_irq(struct ih_store *st, const struct ih_rec_row *row, char *err, size_t errlen)
+/* Finds the run already holding UUID (committed: this transaction's own runs
+ * are skipped by the caller through EXCEPT_ID).  *id = 0 if none.  -1 with
+ * err set.  Caller holds dbmu. */
+static int store_find_uuid(struct ih_store *st, const char *uuid, int64_t except_id, int64_t *id,
+			   char *err, size_t errlen)
 {
-	struct ih_hist *h = st->hist[row->path];
+	sqlite3_stmt *s = NULL;
+	int ret = -1;
+
+	*id = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT id FROM run WHERE trace_uuid = ? AND id <> ? ORDER BY id LIMIT 1",
+			       -1, &s, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "database %s: %s", st->path, sqlite3_errmsg(st->db));
+		goto end;
+	}
+	sqlite3_bind_text(s, 1, uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, except_id);
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		*id = sqlite3_column_int64(s, 0);
+		ret = 0;
+		break;
+	case SQLITE_DONE:
+		ret = 0;
+		break;
+	default:
+		snprintf(err, errlen, "database %s: %s", st->path, sqlite3_errmsg(st->db));
+	}
+end:
+	sqlite3_finalize(s);
+	return ret;
+}
+
+/* Deletes run ID (cascading to its rows).  -1 with err set.  Caller holds
+ * dbmu. */
+static int store_delete_run(struct ih_store *st, int64_t id, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	int ret = -1;
+
+	if (sqlite3_prepare_v2(st->db, "DELETE FROM run WHERE id = ?", -1, &s, NULL) != SQLITE_OK)
+		goto error;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		goto error;
+	ret = 0;
+	goto end;
+error:
+	snprintf(err, errlen, "database %s: cannot delete run %lld: %s", st->path, (long long)id,
+		 sqlite3_errmsg(st->db));
+end:
+	sqlite3_finalize(s);
+	return ret;
+}
+
+struct ih_store_run *ih_store_run_begin(struct ih_store *st, const char *trace, const char *uuid,
+					bool replace, char *err, size_t errlen)
+{
+	struct ih_store_run *run = calloc(1, sizeof(*run));
+	sqlite3_stmt *ins = NULL;
+	int64_t old = 0;
+
+	if (!run) {
+		snprintf(err, errlen, "database %s: out of memory", st->path);
+		return NULL;
+	}
+	run->st = st;
+	for (int p = 0; p < IH_PATH_COUNT_; p++)
+		for (int h = 0; h < IH_HOP_COUNT_; h++)
+			ih_hist_init(&run->hist[p][h]);
+	run->next = st->runs;
+	st->runs = run;
+	if (uuid && !(run->uuid = strdup(uuid))) {
+		snprintf(err, errlen, "database %s: out of memory", st->path);
+		return NULL;
+	}
+	for (struct ih_store_run *r = run->next; uuid && r; r = r->next) {
+		if (r->uuid && strcmp(r->uuid, uuid) == 0) {
+			snprintf(err, errlen, "trace %s appears twice in the input (trace uuid %s)",
+				 trace ? trace : "?", uuid);
+			return NULL;
+		}
+	}
+	pthread_mutex_lock(&st->dbmu);
+	if (uuid && store_find_uuid(st, uuid, 0, &old, err, errlen))
+		goto error;
+	if (old && !replace) {
+		snprintf(err, errlen, "trace %s was already analyzed as run %lld in %s (trace uuid %s; "
+			 "--replace analyzes it again)", trace ? trace : "?", (long long)old, st->path, uuid);
+		goto error;
+	}
+	/* The row goes in first, without its UUID (the unique index would
+	 * refuse it while the old run exists; ih_store_run_finish sets it), so
+	 * a replaced run's id is never reused by its successor. */
+	if (sqlite3_prepare_v2(st->db, "INSERT INTO run (label, trace, analyzer_version) "
+			       "VALUES ('', ?, ?)", -1, &ins, NULL) != SQLITE_OK)
+		goto sql_error;
+	sqlite3_bind_text(ins, 1, trace ? trace : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(ins, 2, PACKAGE_VERSION, -1, SQLITE_STATIC);
+	if (sqlite3_step(ins) != SQLITE_DONE)
+		goto sql_error;
+	run->run_id = sqlite3_last_insert_rowid(st->db);
+	run->replaced = old;
+	if (old && store_delete_run(st, old, err, errlen))
+		goto error;
+	sqlite3_finalize(ins);
+	pthread_mutex_unlock(&st->dbmu);
+	return run;
+sql_error:
+	snprintf(err, errlen, "database %s: cannot insert the run: %s", st->path, sqlite3_errmsg(st->db));
+error:
+	sqlite3_finalize(ins);
+	pthread_mutex_unlock(&st->dbmu);
+	return NULL;
+}
+
+const struct ih_hist *ih_store_hist(const struct ih_store_run *run, enum ih_path path, enum ih_hop hop)
+{
+	return &run->hist[path][hop];
+}
+
+int ih_store_add_irq(struct ih_store_run *run, const struct ih_rec_row *row, char *err, size_t errlen)
+{
+	struct ih_store *st = run->st;
+	struct ih_hist *h = run->hist[row->path];
 
 	for (int hop = 0; hop < IH_HOP_COUNT_; hop++) {
 		/* Every measured hop counts, also on broken paths (their known
@@ -267,43 +443,60 @@ int ih_store_add_irq(struct ih_store *st, const struct ih_rec_row *row, char *er
 			return -1;
 		}
 	}
-	st->irqs++;
-	if (!row->complete)
-		st->incomplete++;
-	if (!st->cur) {
+	run->irqs++;
+	run->path_irqs[row->path]++;
+	if (row->complete)
+		run->path_complete[row->path]++;
+	else
+		run->incomplete++;
+	if (!run->cur) {
 		pthread_mutex_lock(&st->lock);
-		st->cur = st->free_list;
-		if (st->cur)
-			st->free_list = st->cur->next;
+		run->cur = st->free_list;
+		if (run->cur)
+			st->free_list = run->cur->next;
 		pthread_mutex_unlock(&st->lock);
-		if (!st->cur && !(st->cur = malloc(sizeof(*st->cur)))) {
+		if (!run->cur && !(run->cur = malloc(sizeof(*run->cur)))) {
 			snprintf(err, errlen, "out of memory for interrupt rows");
 			return -1;
 		}
-		st->cur->n = 0;
+		run->cur->n = 0;
+		run->cur->run_id = run->run_id;
 	}
-	st->cur->rows[st->cur->n++] = *row;
-	if (st->cur->n == STORE_BATCH_ROWS)
-		return store_push(st, err, errlen);
+	run->cur->rows[run->cur->n++] = *row;
+	if (run->cur->n == STORE_BATCH_ROWS)
+		return store_push(run, err, errlen);
 	return 0;
 }
 
-/* Writes hop_hist and hop_summary from the in-memory histograms.  -1 with
- * err set on failure. */
-static int store_write_hists(struct ih_store *st, char *err, size_t errlen)
+/* Writes hop_hist, hop_summary and path_summary from the in-memory
+ * histograms.  -1 with err set on failure.  Caller holds dbmu. */
+static int store_write_hists(struct ih_store_run *run, char *err, size_t errlen)
 {
-	sqlite3_stmt *hs = NULL, *ss = NULL;
+	struct ih_store *st = run->st;
+	sqlite3_stmt *hs = NULL, *ss = NULL, *ps = NULL;
 	int ret = -1;
 
 	if (sqlite3_prepare_v2(st->db, "INSERT INTO hop_hist (run_id, path, hop, lo_ns, hi_ns, count) "
 			       "VALUES (?, ?, ?, ?, ?, ?)", -1, &hs, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(st->db, "INSERT INTO hop_summary (run_id, path, hop, count, sum_ns, "
-			       "min_ns, max_ns) VALUES (?, ?, ?, ?, ?, ?, ?)", -1, &ss, NULL) != SQLITE_OK)
+			       "min_ns, max_ns) VALUES (?, ?, ?, ?, ?, ?, ?)", -1, &ss, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, "INSERT INTO path_summary (run_id, path, irqs, complete) "
+			       "VALUES (?, ?, ?, ?)", -1, &ps, NULL) != SQLITE_OK)
 		goto error;
 	for (int p = 0; p < IH_PATH_COUNT_; p++) {
+		const char *pn = ih_cat_path_name((enum ih_path)p);
+
+		if (run->path_irqs[p]) {
+			sqlite3_bind_int64(ps, 1, run->run_id);
+			sqlite3_bind_text(ps, 2, pn, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(ps, 3, (sqlite3_int64)run->path_irqs[p]);
+			sqlite3_bind_int64(ps, 4, (sqlite3_int64)run->path_complete[p]);
+			if (sqlite3_step(ps) != SQLITE_DONE)
+				goto error;
+			sqlite3_reset(ps);
+		}
 		for (int hop = 0; hop < IH_HOP_COUNT_; hop++) {
-			const struct ih_hist *h = &st->hist[p][hop];
-			const char *pn = ih_cat_path_name((enum ih_path)p);
+			const struct ih_hist *h = &run->hist[p][hop];
 			const char *hn = ih_cat_hop_name((enum ih_hop)hop);
 
 			if (!h->count)
@@ -311,7 +504,7 @@ static int store_write_hists(struct ih_store *st, char *err, size_t errlen)
 			for (size_t i = 0; i < IH_HIST_NBUCKETS; i++) {
 				if (!h->counts[i])
 					continue;
-				sqlite3_bind_int64(hs, 1, st->run_id);
+				sqlite3_bind_int64(hs, 1, run->run_id);
 				sqlite3_bind_text(hs, 2, pn, -1, SQLITE_STATIC);
 				sqlite3_bind_text(hs, 3, hn, -1, SQLITE_STATIC);
 				sqlite3_bind_int64(hs, 4, (sqlite3_int64)ih_hist_bucket_lo(i));
@@ -321,7 +514,7 @@ static int store_write_hists(struct ih_store *st, char *err, size_t errlen)
 					goto error;
 				sqlite3_reset(hs);
 			}
-			sqlite3_bind_int64(ss, 1, st->run_id);
+			sqlite3_bind_int64(ss, 1, run->run_id);
 			sqlite3_bind_text(ss, 2, pn, -1, SQLITE_STATIC);
 			sqlite3_bind_text(ss, 3, hn, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(ss, 4, (sqlite3_int64)h->count);
@@ -340,6 +533,166 @@ error:
 end:
 	sqlite3_finalize(hs);
 	sqlite3_finalize(ss);
+	sqlite3_finalize(ps);
+	return ret;
+}
+
+/* Writes each hop's percentiles into hop_pct when the database has that
+ * table (the migration proposed in bench/analyze_hop_stats.sql: hop_stats
+ * as a primary-key look-up); does nothing otherwise.  -1 with err set.
+ * Caller holds dbmu. */
+static int store_write_pct(struct ih_store_run *run, char *err, size_t errlen)
+{
+	struct ih_store *st = run->st;
+	sqlite3_stmt *s = NULL;
+	int ret = -1;
+
+	if (sqlite3_prepare_v2(st->db, "INSERT INTO hop_pct (run_id, path, hop, p50_ns, p90_ns, p99_ns, p999_ns) "
+			       "VALUES (?, ?, ?, ?, ?, ?, ?)", -1, &s, NULL) != SQLITE_OK) {
+		ret = 0;	/* no such table (schema without it) */
+		goto end;
+	}
+	for (int p = 0; p < IH_PATH_COUNT_; p++) {
+		for (int hop = 0; hop < IH_HOP_COUNT_; hop++) {
+			const struct ih_hist *h = &run->hist[p][hop];
+
+			if (!h->count)
+				continue;
+			sqlite3_bind_int64(s, 1, run->run_id);
+			sqlite3_bind_text(s, 2, ih_cat_path_name((enum ih_path)p), -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 3, ih_cat_hop_name((enum ih_hop)hop), -1, SQLITE_STATIC);
+			sqlite3_bind_int64(s, 4, (sqlite3_int64)ih_hist_percentile(h, 0.50));
+			sqlite3_bind_int64(s, 5, (sqlite3_int64)ih_hist_percentile(h, 0.90));
+			sqlite3_bind_int64(s, 6, (sqlite3_int64)ih_hist_percentile(h, 0.99));
+			sqlite3_bind_int64(s, 7, (sqlite3_int64)ih_hist_percentile(h, 0.999));
+			if (sqlite3_step(s) != SQLITE_DONE) {
+				snprintf(err, errlen, "database %s: cannot write percentiles: %s", st->path,
+					 sqlite3_errmsg(st->db));
+				goto end;
+			}
+			sqlite3_reset(s);
+		}
+	}
+	ret = 0;
+end:
+	sqlite3_finalize(s);
+	return ret;
+}
+
+/* Writes vcpu, steal, pcpu_stat and lock_stat.  -1 with err set.  Caller
+ * holds dbmu. */
+static int store_write_steal(struct ih_store_run *run, const struct ih_store_run_info *info,
+			     const struct ih_steal *steal, char *err, size_t errlen)
+{
+	struct ih_store *st = run->st;
+	sqlite3_stmt *vs = NULL, *ss = NULL, *ps = NULL, *ls = NULL;
+	size_t nwin = steal ? ih_steal_nwindows(steal) : 0;
+	size_t nv = info->nvcpus;
+	int ret = -1;
+
+	if (sqlite3_prepare_v2(st->db, "INSERT INTO vcpu (run_id, vcpu, guest, guest_kind, pcpu) "
+			       "VALUES (?, ?, ?, ?, ?)", -1, &vs, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, "INSERT INTO steal (run_id, vcpu, window_start_ns, window_ns, "
+			       "running_ns, runnable_ns, blocked_ns, offline_ns, hv_irq_ns, hv_softirq_ns, "
+			       "hv_tasklet_ns, hv_lock_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			       -1, &ss, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, "INSERT INTO pcpu_stat (run_id, pcpu, window_start_ns, window_ns, "
+			       "run_ns, run_delay_ns) VALUES (?, ?, ?, ?, ?, ?)", -1, &ps, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, "INSERT INTO lock_stat (run_id, lock, lock_name, pcpu, acquisitions, "
+			       "contended, wait_ns, hold_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			       -1, &ls, NULL) != SQLITE_OK)
+		goto error;
+	if (steal && ih_steal_nvcpus(steal) > nv)
+		nv = ih_steal_nvcpus(steal);
+	for (size_t v = 0; v < nv; v++) {
+		uint32_t guest = 0, pcpu = 0;
+		const struct ih_steal_vwin *w = steal ? ih_steal_vcpu(steal, (uint32_t)v, &guest, &pcpu) : NULL;
+		char gname[32];
+
+		if (v >= info->nvcpus && !w)
+			continue;
+		sqlite3_bind_int64(vs, 1, run->run_id);
+		sqlite3_bind_int64(vs, 2, (sqlite3_int64)v);
+		if (v < info->nvcpus) {
+			sqlite3_bind_text(vs, 3, info->vcpus[v].guest ? info->vcpus[v].guest : "", -1, SQLITE_STATIC);
+			sqlite3_bind_text(vs, 4, info->vcpus[v].kind ? info->vcpus[v].kind : "", -1, SQLITE_STATIC);
+			if (info->vcpus[v].pcpu >= 0)
+				sqlite3_bind_int64(vs, 5, info->vcpus[v].pcpu);
+			else
+				sqlite3_bind_null(vs, 5);
+		} else {
+			/* Not in the scenario (none in the trace): what the
+			 * runstate events tell. */
+			snprintf(gname, sizeof(gname), "guest%u", guest);
+			sqlite3_bind_text(vs, 3, gname, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(vs, 4, "", -1, SQLITE_STATIC);
+			sqlite3_bind_int64(vs, 5, pcpu);
+		}
+		if (sqlite3_step(vs) != SQLITE_DONE)
+			goto error;
+		sqlite3_reset(vs);
+		for (size_t i = 0; w && i < nwin; i++) {
+			int p = 1;
+
+			sqlite3_bind_int64(ss, p++, run->run_id);
+			sqlite3_bind_int64(ss, p++, (sqlite3_int64)v);
+			sqlite3_bind_int64(ss, p++, ih_steal_window_start(steal, i));
+			sqlite3_bind_int64(ss, p++, ih_steal_window_len(steal, i));
+			for (int s = 0; s < IH_RS_COUNT_; s++)
+				sqlite3_bind_int64(ss, p++, w[i].state_ns[s]);
+			for (int c = 0; c < IH_HV_COUNT_; c++)
+				sqlite3_bind_int64(ss, p++, w[i].hv_ns[c]);
+			if (sqlite3_step(ss) != SQLITE_DONE)
+				goto error;
+			sqlite3_reset(ss);
+		}
+	}
+	for (size_t c = 0; steal && c < ih_steal_npcpus(steal); c++) {
+		const struct ih_steal_pwin *w = ih_steal_pcpu(steal, (uint32_t)c);
+
+		for (size_t i = 0; w && i < nwin; i++) {
+			sqlite3_bind_int64(ps, 1, run->run_id);
+			sqlite3_bind_int64(ps, 2, (sqlite3_int64)c);
+			sqlite3_bind_int64(ps, 3, ih_steal_window_start(steal, i));
+			sqlite3_bind_int64(ps, 4, ih_steal_window_len(steal, i));
+			sqlite3_bind_int64(ps, 5, w[i].run_ns);
+			sqlite3_bind_int64(ps, 6, w[i].run_delay_ns);
+			if (sqlite3_step(ps) != SQLITE_DONE)
+				goto error;
+			sqlite3_reset(ps);
+		}
+	}
+	for (size_t i = 0; steal && i < ih_steal_nlocks(steal); i++) {
+		const struct ih_steal_lock *l = ih_steal_lock_at(steal, i);
+		char name[96];
+
+		if (l->lock == 0)
+			snprintf(name, sizeof(name), "tasklet_lock");
+		else if (l->lock - 1 < info->nguests && info->guests[l->lock - 1])
+			snprintf(name, sizeof(name), "event_lock:%s", info->guests[l->lock - 1]);
+		else
+			snprintf(name, sizeof(name), "event_lock:guest%u", l->lock - 1);
+		sqlite3_bind_int64(ls, 1, run->run_id);
+		sqlite3_bind_int64(ls, 2, l->lock);
+		sqlite3_bind_text(ls, 3, name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(ls, 4, l->pcpu);
+		sqlite3_bind_int64(ls, 5, (sqlite3_int64)l->acquisitions);
+		sqlite3_bind_int64(ls, 6, (sqlite3_int64)l->contended);
+		sqlite3_bind_int64(ls, 7, (sqlite3_int64)l->wait_ns);
+		sqlite3_bind_int64(ls, 8, (sqlite3_int64)l->hold_ns);
+		if (sqlite3_step(ls) != SQLITE_DONE)
+			goto error;
+		sqlite3_reset(ls);
+	}
+	ret = 0;
+	goto end;
+error:
+	snprintf(err, errlen, "database %s: cannot write the steal tables: %s", st->path, sqlite3_errmsg(st->db));
+end:
+	sqlite3_finalize(vs);
+	sqlite3_finalize(ss);
+	sqlite3_finalize(ps);
+	sqlite3_finalize(ls);
 	return ret;
 }
 
@@ -351,39 +704,11 @@ static void bind_text_or_null(sqlite3_stmt *s, int p, const char *v)
 		sqlite3_bind_null(s, p);
 }
 
-/* Refuses a trace already analyzed into this database (the run_trace_uuid
- * index would refuse it too, with a less helpful message).  -1 with err. */
-static int store_check_uuid(struct ih_store *st, const char *uuid, char *err, size_t errlen)
+/* Completes the run row.  -1 with err set.  Caller holds dbmu. */
+static int store_update_run(struct ih_store_run *r, const struct ih_store_run_info *run, char *err,
+			    size_t errlen)
 {
-	sqlite3_stmt *s = NULL;
-	int ret = -1;
-
-	if (sqlite3_prepare_v2(st->db, "SELECT id FROM run WHERE trace_uuid = ? AND id <> ?", -1, &s,
-			       NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "database %s: %s", st->path, sqlite3_errmsg(st->db));
-		goto end;
-	}
-	sqlite3_bind_text(s, 1, uuid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, st->run_id);
-	switch (sqlite3_step(s)) {
-	case SQLITE_ROW:
-		snprintf(err, errlen, "database %s: trace %s was already analyzed as run %lld",
-			 st->path, uuid, (long long)sqlite3_column_int64(s, 0));
-		break;
-	case SQLITE_DONE:
-		ret = 0;
-		break;
-	default:
-		snprintf(err, errlen, "database %s: %s", st->path, sqlite3_errmsg(st->db));
-	}
-end:
-	sqlite3_finalize(s);
-	return ret;
-}
-
-/* Completes the run row.  -1 with err set. */
-static int store_update_run(struct ih_store *st, const struct ih_store_run *run, char *err, size_t errlen)
-{
+	struct ih_store *st = r->st;
 	sqlite3_stmt *s = NULL;
 	int p = 1, ret = -1;
 
@@ -397,7 +722,7 @@ static int store_update_run(struct ih_store *st, const struct ih_store_run *run,
 	sqlite3_bind_text(s, p++, run->label ? run->label : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, p++, run->host ? run->host : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, p++, run->trace ? run->trace : "", -1, SQLITE_STATIC);
-	bind_text_or_null(s, p++, run->trace_uuid);
+	bind_text_or_null(s, p++, r->uuid);
 	bind_text_or_null(s, p++, run->tasklet_mode);
 	bind_text_or_null(s, p++, run->notifier_mode);
 	bind_text_or_null(s, p++, run->scenario);
@@ -417,8 +742,8 @@ static int store_update_run(struct ih_store *st, const struct ih_store_run *run,
 		sqlite3_bind_null(s, p++);
 		sqlite3_bind_null(s, p++);
 	}
-	sqlite3_bind_int64(s, p++, (sqlite3_int64)st->irqs);
-	sqlite3_bind_int64(s, p++, (sqlite3_int64)st->incomplete);
+	sqlite3_bind_int64(s, p++, (sqlite3_int64)r->irqs);
+	sqlite3_bind_int64(s, p++, (sqlite3_int64)r->incomplete);
 	if (run->has_run_end) {
 		sqlite3_bind_int64(s, p++, (sqlite3_int64)run->host_steal_ns);
 		sqlite3_bind_int64(s, p++, (sqlite3_int64)run->host_total_ns);
@@ -426,7 +751,7 @@ static int store_update_run(struct ih_store *st, const struct ih_store_run *run,
 		sqlite3_bind_null(s, p++);
 		sqlite3_bind_null(s, p++);
 	}
-	sqlite3_bind_int64(s, p++, st->run_id);
+	sqlite3_bind_int64(s, p++, r->run_id);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		goto error;
 	ret = 0;
@@ -438,29 +763,58 @@ end:
 	return ret;
 }
 
-int ih_store_finish(struct ih_store *st, const struct ih_store_run *run,
-		    struct ih_store_result *res, char *err, size_t errlen)
+int ih_store_run_finish(struct ih_store_run *run, const struct ih_store_run_info *info,
+			const struct ih_steal *steal, struct ih_store_result *res, char *err, size_t errlen)
 {
-	if (st->cur && st->cur->n && store_push(st, err, errlen))
-		goto error;
+	struct ih_store *st = run->st;
+	int ret = -1;
+
+	if (run->cur && run->cur->n && store_push(run, err, errlen))
+		return -1;
+	pthread_mutex_lock(&st->dbmu);
+	if (store_write_hists(run, err, errlen) || store_write_pct(run, err, errlen) ||
+	    store_write_steal(run, info, steal, err, errlen) ||
+	    store_update_run(run, info, err, errlen))
+		goto end;
+	res->run_id = run->run_id;
+	res->irqs = run->irqs;
+	res->incomplete = run->incomplete;
+	res->replaced = run->replaced;
+	ret = 0;
+end:
+	pthread_mutex_unlock(&st->dbmu);
+	return ret;
+}
+
+const struct ih_store_times *ih_store_times(const struct ih_store *st)
+{
+	return &st->times;
+}
+
+int ih_store_commit(struct ih_store *st, char *err, size_t errlen)
+{
+	double t0 = store_now(), t1, t2;
+
 	store_stop_writer(st);
+	t1 = store_now();
+	st->times.drain_s = t1 - t0;
 	if (atomic_load(&st->werr)) {
 		snprintf(err, errlen, "%s", st->werr_msg);
 		goto error;
 	}
-	if (run->trace_uuid && store_check_uuid(st, run->trace_uuid, err, errlen))
+	ih_test_point("indexing");
+	if (ih_db_create_indexes(st->db, err, errlen))
 		goto error;
-	if (store_write_hists(st, err, errlen) || store_update_run(st, run, err, errlen) ||
-	    ih_db_create_indexes(st->db, err, errlen) ||
-	    store_exec(st, "COMMIT", "cannot commit the run", err, errlen))
+	t2 = store_now();
+	st->times.index_s = t2 - t1;
+	ih_test_point("committing");
+	if (store_exec(st, "COMMIT", "cannot commit the run", err, errlen))
 		goto error;
+	st->times.commit_s = store_now() - t2;
 	st->in_txn = false;
-	res->run_id = st->run_id;
-	res->irqs = st->irqs;
-	res->incomplete = st->incomplete;
+	st->committed = true;
 	return 0;
 error:
-	store_stop_writer(st);
 	if (st->in_txn)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	st->in_txn = false;
@@ -471,7 +825,7 @@ void ih_store_destroy(struct ih_store *st)
 {
 	if (!st)
 		return;
-	/* Abandoning the run: let the writer drop what is queued rather than
+	/* Abandoning the runs: let the writer drop what is queued rather than
 	 * insert rows that are about to be rolled back. */
 	if (st->in_txn)
 		atomic_store(&st->werr, true);
@@ -480,7 +834,29 @@ void ih_store_destroy(struct ih_store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_finalize(st->ins_irq);
 	sqlite3_close(st->db);
-	free(st->cur);
+	if (st->created && !st->committed && st->path) {
+		/* Nothing of ours is in it: leave no schema-only file behind. */
+		char p[4096];
+
+		unlink(st->path);
+		snprintf(p, sizeof(p), "%s-wal", st->path);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s-shm", st->path);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s-journal", st->path);
+		unlink(p);
+	}
+	while (st->runs) {
+		struct ih_store_run *r = st->runs;
+
+		st->runs = r->next;
+		free(r->cur);
+		free(r->uuid);
+		for (int p = 0; p < IH_PATH_COUNT_; p++)
+			for (int h = 0; h < IH_HOP_COUNT_; h++)
+				ih_hist_fini(&r->hist[p][h]);
+		free(r);
+	}
 	while (st->free_list) {
 		struct store_batch *b = st->free_list;
 
@@ -494,12 +870,18 @@ void ih_store_destroy(struct ih_store *st)
 		st->head = b->next;
 		free(b);
 	}
-	for (int p = 0; p < IH_PATH_COUNT_; p++)
-		for (int h = 0; h < IH_HOP_COUNT_; h++)
-			ih_hist_fini(&st->hist[p][h]);
 	pthread_mutex_destroy(&st->lock);
+	pthread_mutex_destroy(&st->dbmu);
 	pthread_cond_destroy(&st->nonempty);
 	pthread_cond_destroy(&st->space);
 	free(st->path);
 	free(st);
+}
+
+void ih_test_point(const char *name)
+{
+	const char *at = getenv("IRQHOP_TEST_STOP_AT");
+
+	if (at && strcmp(at, name) == 0)
+		raise(SIGSTOP);
 }

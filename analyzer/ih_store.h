@@ -1,17 +1,18 @@
 /*
- * ih_store.h - writing one analyzed run into an irqhop database.
+ * ih_store.h - writing analyzed runs into an irqhop database.
  *
- * A run is one SQLite transaction: ih_store_open() begins it and inserts the
- * run row, ih_store_add_irq() queues interrupt rows, ih_store_finish() writes
- * the histograms and summaries, completes the run row, creates the indexes
- * and commits; ih_store_abort() rolls everything back.  Nothing of a run is
- * visible unless ih_store_finish() succeeded.
+ * A store is one SQLite transaction holding one or more runs (one per
+ * trace): ih_store_open() begins it, ih_store_run_begin() inserts a run row,
+ * ih_store_add_irq() queues its interrupt rows, ih_store_run_finish() writes
+ * its histograms, summaries and steal tables, ih_store_commit() creates the
+ * indexes and commits; ih_store_destroy() before that rolls everything back.
+ * Nothing of a run is visible unless ih_store_commit() succeeded.
  *
  * irq rows are inserted by a writer thread fed through a bounded queue of
  * row batches, so trace decoding does not wait on SQLite; the histograms
  * (hop_hist, hop_summary) are built in memory by the caller's thread as rows
- * are queued.  The caller's thread must not touch the database between open
- * and finish/abort: the writer thread owns the connection then.
+ * are queued.  The two threads share the connection under a mutex (the
+ * writer holds it for one batch at a time).
  */
 #ifndef IH_STORE_H
 #define IH_STORE_H
@@ -21,13 +22,19 @@
 #include "analyzer/ih_hist.h"
 #include "analyzer/ih_rec.h"
 
-/* Everything the run row holds besides what ih_store_open() got.  Strings
- * may be NULL (stored as NULL, or '' for the NOT NULL columns). */
-struct ih_store_run {
+/* One vCPU of the run (vcpu table), from run_begin's scenario. */
+struct ih_store_vcpu {
+	const char *guest;	/* guest name */
+	const char *kind;	/* "idle" | "busy" */
+	int64_t pcpu;		/* home pCPU, -1 if unknown */
+};
+
+/* Everything the run row holds besides what ih_store_run_begin() got.
+ * Strings may be NULL (stored as NULL, or '' for the NOT NULL columns). */
+struct ih_store_run_info {
 	const char *label;
 	const char *host;
 	const char *trace;
-	const char *trace_uuid;
 	const char *tasklet_mode;
 	const char *notifier_mode;
 	const char *scenario;
@@ -37,6 +44,12 @@ struct ih_store_run {
 	uint64_t discarded;
 	bool has_run_end;
 	uint64_t irqs_raised, irqs_acked, host_steal_ns, host_total_ns;
+	/* vcpu table (index = vCPU id); guest names of lock_stat's event locks
+	 * are taken from the vCPUs' guests in order. */
+	const struct ih_store_vcpu *vcpus;
+	size_t nvcpus;
+	const char *const *guests;	/* guest names by index, for lock names */
+	size_t nguests;
 };
 
 /* What a committed run holds (for summaries). */
@@ -44,35 +57,74 @@ struct ih_store_result {
 	int64_t run_id;
 	uint64_t irqs;
 	uint64_t incomplete;
+	int64_t replaced;	/* id of the run --replace deleted, 0 if none */
 };
 
 struct ih_store;
+struct ih_store_run;
+struct ih_steal;
 
 /* Opens DB_PATH (creating or migrating it through ih_db_open_rw), begins the
- * run's transaction, inserts the run row (TRACE and LABEL so far) and starts
- * the writer thread.  On failure returns NULL with one line in err (naming
- * the database and the problem) and leaves the database unchanged. */
-struct ih_store *ih_store_open(const char *db_path, const char *trace, const char *label,
-			       char *err, size_t errlen);
+ * transaction that will hold every run of this store (BEGIN IMMEDIATE: a
+ * database another writer holds fails here, after the busy timeout, before
+ * any decoding) and starts the writer thread.  On failure returns NULL with
+ * one line in err (naming the database and the problem) and leaves the
+ * database unchanged (a file it created is removed again). */
+struct ih_store *ih_store_open(const char *db_path, char *err, size_t errlen);
 
-/* Queues one interrupt row and adds its hops to the run's histograms.
+/* Looks up trace UUID in DB_PATH without opening a transaction (for refusing
+ * a duplicate before decoding).  *run_id = the run that holds it, 0 if none
+ * (also when the file or its run table does not exist).  Returns 0, or -1
+ * with err set when the file cannot be read. */
+int ih_store_lookup_uuid(const char *db_path, const char *uuid, int64_t *run_id, char *err,
+			 size_t errlen);
+
+/* Starts a run: refuses UUID (may be NULL) when a committed run already
+ * holds it ("trace T (uuid U) was already analyzed as run N"), unless
+ * REPLACE: that run is then deleted in this transaction.  Inserts the run
+ * row.  Returns the run (owned by ST), or NULL with err set; on failure the
+ * transaction stays usable only for ih_store_destroy(). */
+struct ih_store_run *ih_store_run_begin(struct ih_store *st, const char *trace, const char *uuid,
+					bool replace, char *err, size_t errlen);
+
+/* Queues one interrupt row of RUN and adds its hops to the run's histograms.
  * Blocks while the writer is too far behind (bounded memory).  Returns 0, or
  * -1 with err set when out of memory or when the writer failed. */
-int ih_store_add_irq(struct ih_store *st, const struct ih_rec_row *row, char *err, size_t errlen);
+int ih_store_add_irq(struct ih_store_run *run, const struct ih_rec_row *row, char *err, size_t errlen);
 
 /* Histogram of one path's hop (IH_HOP_TOTAL: complete interrupts' total). */
-const struct ih_hist *ih_store_hist(const struct ih_store *st, enum ih_path path, enum ih_hop hop);
+const struct ih_hist *ih_store_hist(const struct ih_store_run *run, enum ih_path path, enum ih_hop hop);
 
-/* Drains the queue, stops the writer, writes hop_hist and hop_summary,
- * completes the run row from RUN, creates the indexes and commits.  Refuses
- * a trace UUID already in the database.  Returns 0 with *res filled, or -1
- * with err set after rolling the whole run back.  Either way ST is then only
- * good for ih_store_destroy(). */
-int ih_store_finish(struct ih_store *st, const struct ih_store_run *run,
-		    struct ih_store_result *res, char *err, size_t errlen);
+/* Writes what the run holds besides its interrupts: hop_hist, hop_summary,
+ * path_summary, vcpu, steal, pcpu_stat and lock_stat (from STEAL, finished,
+ * may be NULL), completes the run row from INFO and fills *res.  Returns 0,
+ * or -1 with err set (the caller must then destroy the store: nothing is
+ * committed). */
+int ih_store_run_finish(struct ih_store_run *run, const struct ih_store_run_info *info,
+			const struct ih_steal *steal, struct ih_store_result *res, char *err, size_t errlen);
 
-/* Stops the writer and rolls the run back, if still open; frees ST.  NULL is
- * accepted.  Cannot fail (a failed ROLLBACK leaves SQLite to roll back the
- * transaction when the connection closes). */
+/* Seconds spent by ih_store_commit() (for the sink's INFO log and the
+ * benchmarks): waiting for the writer to drain the queue, creating the
+ * indexes, and the COMMIT itself (with SQLite's WAL checkpoint). */
+struct ih_store_times {
+	double drain_s, index_s, commit_s;
+};
+const struct ih_store_times *ih_store_times(const struct ih_store *st);
+
+/* Drains the queue, stops the writer, creates the indexes and commits every
+ * finished run.  Returns 0, or -1 with err set after rolling everything
+ * back.  Either way ST is then only good for ih_store_destroy(). */
+int ih_store_commit(struct ih_store *st, char *err, size_t errlen);
+
+/* Stops the writer and rolls back what is not committed; frees ST.  A
+ * database file that ih_store_open() created and that never got a commit is
+ * removed.  NULL is accepted.  Cannot fail (a failed ROLLBACK leaves SQLite
+ * to roll back the transaction when the connection closes). */
 void ih_store_destroy(struct ih_store *st);
+
+/* Test hook: when the environment variable IRQHOP_TEST_STOP_AT equals NAME
+ * ("decoding", "finishing", "indexing", "committing"), the process stops
+ * itself with SIGSTOP so a test can SIGKILL it at exactly that point of a
+ * run.  Does nothing otherwise.  Cannot fail. */
+void ih_test_point(const char *name);
 #endif

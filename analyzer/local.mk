@@ -9,7 +9,9 @@ noinst_LTLIBRARIES += analyzer/libihsink.la
 analyzer_libihsink_la_SOURCES = \
 	analyzer/ih_catalogue.c analyzer/ih_catalogue.h \
 	analyzer/ih_hist.c analyzer/ih_hist.h \
+	analyzer/ih_json.c analyzer/ih_json.h \
 	analyzer/ih_rec.c analyzer/ih_rec.h \
+	analyzer/ih_steal.c analyzer/ih_steal.h \
 	analyzer/ih_store.c analyzer/ih_store.h \
 	analyzer/sqlite/sink.c analyzer/sqlite/sink.h
 analyzer_libihsink_la_CFLAGS = $(IH_ANALYZER_CFLAGS)
@@ -31,7 +33,7 @@ analyzer_babeltrace_plugin_irqhop_la_LIBADD = analyzer/libihsink.la schemas/libi
 # Unit tests (TAP).
 IH_ANALYZER_TEST_LDADD = analyzer/libihsink.la schemas/libihdb.la \
 	$(BABELTRACE2_LIBS) $(SQLITE_LIBS) -lpthread
-check_PROGRAMS += tests/analyzer_hist.t tests/analyzer_rec.t tests/analyzer_store.t
+check_PROGRAMS += tests/analyzer_hist.t tests/analyzer_rec.t tests/analyzer_store.t tests/analyzer_steal.t
 tests_analyzer_hist_t_SOURCES = tests/analyzer_hist.c tests/tap.h
 tests_analyzer_hist_t_CFLAGS = $(IH_ANALYZER_CFLAGS)
 tests_analyzer_hist_t_LDADD = $(IH_ANALYZER_TEST_LDADD) -lm
@@ -41,10 +43,21 @@ tests_analyzer_rec_t_LDADD = $(IH_ANALYZER_TEST_LDADD)
 tests_analyzer_store_t_SOURCES = tests/analyzer_store.c tests/tap.h
 tests_analyzer_store_t_CFLAGS = $(IH_ANALYZER_CFLAGS)
 tests_analyzer_store_t_LDADD = $(IH_ANALYZER_TEST_LDADD)
-TESTS += tests/analyzer_hist.t tests/analyzer_rec.t tests/analyzer_store.t
+tests_analyzer_steal_t_SOURCES = tests/analyzer_steal.c tests/tap.h
+tests_analyzer_steal_t_CFLAGS = $(IH_ANALYZER_CFLAGS)
+tests_analyzer_steal_t_LDADD = $(IH_ANALYZER_TEST_LDADD)
+TESTS += tests/analyzer_hist.t tests/analyzer_rec.t tests/analyzer_store.t tests/analyzer_steal.t
 
 # irqhop analyze and the plugin end to end: bad input, and a hand-written
 # CTF trace with known times (needs the irqhop binary and the plugin).
 check_SCRIPTS += tests/analyzer_badinput.test tests/analyzer_ctf.test
 TESTS += tests/analyzer_badinput.test tests/analyzer_ctf.test
 EXTRA_DIST += tests/analyzer_badinput.test tests/analyzer_ctf.test tests/analyzer_ctfgen.py
+
+# Real traces of every path, recorded in a private mount namespace with its
+# own lttng-sessiond, checked against babeltrace2's text output by an
+# independent script; steal, percentiles, docs/schema.md's SQL, lossy
+# buffers, --replace, relayd trees, SIGKILL atomicity, ingest under serve.
+check_SCRIPTS += tests/analyzer_real.test
+TESTS += tests/analyzer_real.test
+EXTRA_DIST += tests/analyzer_real.test tests/analyzer_validate.py

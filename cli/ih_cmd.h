@@ -15,6 +15,7 @@
 int ih_record_main(int argc, char **argv);   /* collector/ih_record.c */
 int ih_analyze_main(int argc, char **argv);  /* analyzer/ih_analyze.c */
 int ih_serve_main(int argc, char **argv);    /* web/ih_serve.c */
+int ih_regress_main(int argc, char **argv);  /* web/ih_regress_main.c */
 int ih_demo_main(int argc, char **argv);     /* cli/ih_demo.c */
 
 /* Path of the irqhop-runtime program: $IRQHOP_RUNTIME if set, else the one

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 #include "cli/ih_cmd.h"
+#include "analyzer/ih_live.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@ static const struct ih_subcommand subcommands[] = {
 	{ "record",  ih_record_main,  "run a scenario and record its LTTng trace" },
 	{ "analyze", ih_analyze_main, "reconstruct interrupt paths from traces into SQLite" },
 	{ "serve",   ih_serve_main,   "serve the dashboard and JSON API over a database" },
+	{ "regress", ih_regress_main, "compare a run against a baseline; exit 1 on a regression" },
 	{ "demo",    ih_demo_main,    "record both tasklet modes, analyze, and serve" },
 	{ NULL, NULL, NULL },
 };
@@ -86,6 +88,12 @@ int main(int argc, char **argv)
 		printf("irqhop %s\n", PACKAGE_VERSION);
 		return 0;
 	}
+	/* irqhop analyze --live URL follows a relay's live sessions
+	 * (analyzer/ih_live.c) instead of reading trace folders. */
+	if (strcmp(argv[1], "analyze") == 0)
+		for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+			if (strcmp(argv[i], "--live") == 0 || strncmp(argv[i], "--live=", 7) == 0)
+				return ih_analyze_live_main(argc - 1, argv + 1);
 	for (const struct ih_subcommand *s = subcommands; s->name; s++)
 		if (strcmp(argv[1], s->name) == 0)
 			return s->main(argc - 1, argv + 1);

@@ -63,12 +63,15 @@ static const char *const runtime_opts[] = {
 
 enum {
 	OPT_OUTPUT = 256, OPT_ALL_EVENTS, OPT_SUBBUF_SIZE, OPT_NUM_SUBBUF, OPT_HELP,
+	OPT_RELAY, OPT_LIVE,
 	OPT_RUNTIME0 = 300,  /* + index in runtime_opts */
 };
 
 struct record_opts {
 	const char *runtime_val[N_RUNTIME_OPTS];
 	const char *output;
+	const char *relay;       /* net://HOST[:CTRL[:DATA]]: stream to lttng-relayd */
+	uint64_t live_timer_us;  /* with relay: > 0 makes a live session */
 	int all_events;
 	uint64_t subbuf_size;
 	uint64_t num_subbuf;
@@ -100,6 +103,12 @@ static void usage(FILE *out)
 "  --subbuf-size SIZE       sub-buffer size, power of 2, suffix k/M/G allowed\n"
 "                           (default: 8M; raise it if events are discarded)\n"
 "  --num-subbuf N           sub-buffers per CPU, power of 2 (default: 4)\n"
+"  --relay net://HOST[:CTRL[:DATA]]\n"
+"                           stream the trace to lttng-relayd instead of writing\n"
+"                           it here (ports default to 5342 and 5343)\n"
+"  --live[=PERIOD_US]       with --relay: a live session, flushed to the relay\n"
+"                           every PERIOD_US microseconds (default 1000000), for\n"
+"                           irqhop analyze --live\n"
 "  --help                   show this help\n"
 "\n"
 "A running session daemon is used when one answers; otherwise irqhop record\n"
@@ -143,7 +152,7 @@ static int is_pow2(uint64_t v)
  * -1 after printing the help (exit 0). */
 static int parse_args(int argc, char **argv, struct record_opts *o)
 {
-	struct option longopts[N_RUNTIME_OPTS + 6];
+	struct option longopts[N_RUNTIME_OPTS + 8];
 	size_t n = 0;
 	int c;
 
@@ -158,6 +167,8 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 	longopts[n++] = (struct option){ "subbuf-size", required_argument, NULL, OPT_SUBBUF_SIZE };
 	longopts[n++] = (struct option){ "num-subbuf", required_argument, NULL, OPT_NUM_SUBBUF };
 	longopts[n++] = (struct option){ "help", no_argument, NULL, OPT_HELP };
+	longopts[n++] = (struct option){ "relay", required_argument, NULL, OPT_RELAY };
+	longopts[n++] = (struct option){ "live", optional_argument, NULL, OPT_LIVE };
 	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
 
 	/* Our own messages, not getopt's; no permutation ("+"); ':' reports a
@@ -178,6 +189,25 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 			break;
 		case OPT_ALL_EVENTS:
 			o->all_events = 1;
+			break;
+		case OPT_RELAY: {
+			char err[512];
+
+			if (ih_sess_check_relay_url(optarg, err, sizeof(err)) < 0) {
+				fprintf(stderr, PFX "--relay: %s\n", err);
+				return 2;
+			}
+			o->relay = optarg;
+			break;
+		}
+		case OPT_LIVE:
+			o->live_timer_us = IH_SESS_LIVE_TIMER_US;
+			if (optarg && (parse_size(optarg, &o->live_timer_us) < 0 || o->live_timer_us == 0 ||
+			    o->live_timer_us > UINT32_MAX)) {
+				fprintf(stderr, PFX "--live: '%s' is not a period in microseconds (1 to %u)\n",
+					optarg, UINT32_MAX);
+				return 2;
+			}
 			break;
 		case OPT_SUBBUF_SIZE:
 			if (parse_size(optarg, &o->subbuf_size) < 0 || !is_pow2(o->subbuf_size) ||
@@ -221,6 +251,14 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 	if (optind < argc) {
 		fprintf(stderr, PFX "unexpected argument '%s' (try 'irqhop record --help')\n",
 			argv[optind]);
+		return 2;
+	}
+	if (o->live_timer_us && !o->relay) {
+		fprintf(stderr, PFX "--live needs --relay net://HOST (a live session streams to lttng-relayd)\n");
+		return 2;
+	}
+	if (o->relay && o->output) {
+		fprintf(stderr, PFX "--output and --relay exclude each other (the relay daemon writes the trace)\n");
 		return 2;
 	}
 	return 0;
@@ -676,8 +714,9 @@ int ih_record_main(int argc, char **argv)
 			duration_s = resolved;
 	}
 
-	/* 2. Output directory. */
-	rc = prepare_outdir(o.output, &od);
+	/* 2. Output directory (none when the relay daemon writes the trace). */
+	memset(&od, 0, sizeof(od));
+	rc = o.relay ? 0 : prepare_outdir(o.output, &od);
 	if (rc)
 		goto out_signals;
 	rc = 1;
@@ -695,9 +734,10 @@ int ih_record_main(int argc, char **argv)
 	}
 
 	/* 4. Session. */
-	cfg = (struct ih_sess_config){ .output_dir = od.path, .subbuf_size = o.subbuf_size,
-		.num_subbuf = o.num_subbuf, .all_events = o.all_events };
-	if (ih_sess_create(&sess, &cfg, err, sizeof(err)) < 0 ||
+	cfg = (struct ih_sess_config){ .output_dir = o.relay ? NULL : od.path,
+		.subbuf_size = o.subbuf_size, .num_subbuf = o.num_subbuf, .all_events = o.all_events };
+	if ((o.relay ? ih_sess_create_relay(&sess, &cfg, o.relay, o.live_timer_us, err, sizeof(err))
+		     : ih_sess_create(&sess, &cfg, err, sizeof(err))) < 0 ||
 	    ih_sess_start(&sess, err, sizeof(err)) < 0) {
 		fprintf(stderr, PFX "%s\n", err);
 		goto out_destroy;
@@ -730,13 +770,19 @@ int ih_record_main(int argc, char **argv)
 		 * say so, but do not fail the recording for it. */
 		fprintf(stderr, PFX "warning: %s\n", err);
 	}
+	if (rc == 3 && o.relay) {
+		fprintf(stderr, PFX "interrupted by signal %d (%s); partial trace streamed to %s "
+			"(session %s)\n", sig, strsignal(sig), o.relay, sess.name);
+		rc = 1;
+		goto out_signals;
+	}
 	if (rc == 3) {
 		fprintf(stderr, PFX "interrupted by signal %d (%s); partial trace kept in %s\n",
 			sig, strsignal(sig), od.path);
 		rc = 1;
 		goto out_signals;
 	}
-	if (!trace_written(od.path)) {
+	if (!o.relay && !trace_written(od.path)) {
 		fprintf(stderr, PFX "no trace was written to %s (did %s register with the session daemon?)\n",
 			od.path, prog);
 		rc = 1;
@@ -744,6 +790,12 @@ int ih_record_main(int argc, char **argv)
 	}
 	forward(rout, stdout);
 	forward(rerr, stderr);
+	if (o.relay) {
+		/* Where the relay daemon writes it: OUTPUT/HOSTNAME/SESSION-DATETIME
+		 * (its default grouping), so the session name is what to look for. */
+		snprintf(od.path, sizeof(od.path), "%s as %ssession %s", o.relay,
+			o.live_timer_us ? "live " : "", sess.name);
+	}
 	if (discarded >= IMPLAUSIBLE_DISCARDED) {
 		/* Under heavy loss LTTng 2.13's per-packet discarded counters
 		 * can go backwards (babeltrace2 then reports "discarded
@@ -751,14 +803,14 @@ int ih_record_main(int argc, char **argv)
 		fprintf(stderr, PFX "warning: events were discarded, how many is unknown "
 			"(LTTng reported %" PRIu64 "); raise --subbuf-size or --num-subbuf\n",
 			discarded);
-		printf("irqhop record: trace written to %s (an unknown number of events discarded)\n",
-			od.path);
+		printf("irqhop record: trace %s %s (an unknown number of events discarded)\n",
+			o.relay ? "streamed to" : "written to", od.path);
 	} else {
 		if (discarded)
 			fprintf(stderr, PFX "warning: %" PRIu64 " events discarded; "
 				"raise --subbuf-size or --num-subbuf\n", discarded);
-		printf("irqhop record: trace written to %s (%" PRIu64 " events discarded)\n",
-			od.path, discarded);
+		printf("irqhop record: trace %s %s (%" PRIu64 " events discarded)\n",
+			o.relay ? "streamed to" : "written to", od.path, discarded);
 	}
 	fflush(stdout);
 	rc = 0;
@@ -775,7 +827,8 @@ out_daemon:
 	if (ih_sessiond_stop(&daemon, STOP_CHILD_MS, err2, sizeof(err2)) < 0 && !died)
 		fprintf(stderr, PFX "warning: %s\n", err2);
 out_undo:
-	undo_outdir(&od);
+	if (!o.relay)
+		undo_outdir(&od);
 out_signals:
 	if (rout)
 		fclose(rout);

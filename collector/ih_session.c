@@ -154,40 +154,154 @@ static int configure(struct ih_sess *s, const struct ih_sess_config *cfg,
 	return 0;
 }
 
-int ih_sess_create(struct ih_sess *s, const struct ih_sess_config *cfg,
-		char *err, size_t errlen)
+/* liblttng-ctl prints its URL parser's complaints on stderr ("Error: ...")
+ * unless its (exported, undocumented) quiet flag is set; our callers print
+ * one line of their own.  Weak, so a liblttng-ctl without it still links. */
+extern int lttng_opt_quiet __attribute__((weak));
+
+/* Sets liblttng-ctl's quiet flag to q and returns the previous value.
+ * Never fails (does nothing without the flag). */
+static int lttng_quiet(int q)
+{
+	int old = 0;
+
+	if (&lttng_opt_quiet) {
+		old = lttng_opt_quiet;
+		lttng_opt_quiet = q;
+	}
+	return old;
+}
+
+/* 1 when url is net://HOST[:PORT[:PORT]] or net6://[ADDR][:PORT[:PORT]]
+ * with nothing after (HOST: letters, digits, '.', '-', '_'; ports: 1 to
+ * 65535).  Never fails. */
+static int relay_url_syntax(const char *url)
+{
+	const char *p;
+	int ports = 0;
+
+	if (strncmp(url, "net://", 6) == 0) {
+		p = url + 6;
+		if (!*p || *p == ':')
+			return 0;
+		for (; *p && *p != ':'; p++)
+			if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+			      *p == '.' || *p == '-' || *p == '_'))
+				return 0;
+	} else if (strncmp(url, "net6://[", 8) == 0) {
+		p = strchr(url + 8, ']');
+		if (!p || p == url + 8)
+			return 0;
+		p++;
+	} else {
+		return 0;
+	}
+	while (*p == ':') {
+		long v = 0;
+
+		if (++ports > 2 || !(*++p >= '0' && *p <= '9'))
+			return 0;
+		for (; *p >= '0' && *p <= '9'; p++)
+			if ((v = v * 10 + (*p - '0')) > 65535)
+				return 0;
+		if (v < 1)
+			return 0;
+	}
+	return *p == '\0';
+}
+
+int ih_sess_check_relay_url(const char *url, char *err, size_t errlen)
+{
+	struct lttng_session_descriptor *desc;
+	int q;
+
+	/* Only net:// and net6:// name both ports of one relay daemon; the
+	 * descriptor parses the URL (and resolves HOST) without contacting
+	 * the relay. */
+	if (!relay_url_syntax(url)) {
+		seterr(err, errlen, "'%s' is not a net://HOST[:CTRL[:DATA]] URL", url);
+		return -1;
+	}
+	q = lttng_quiet(1);
+	desc = lttng_session_descriptor_network_create("irqhop-url-check", url, NULL);
+	lttng_quiet(q);
+	if (!desc) {
+		seterr(err, errlen, "'%s' is not a usable net://HOST[:CTRL[:DATA]] URL (unknown host?)", url);
+		return -1;
+	}
+	lttng_session_descriptor_destroy(desc);
+	return 0;
+}
+
+/* ih_sess_create and ih_sess_create_relay: relay_url NULL writes locally. */
+static int create(struct ih_sess *s, const struct ih_sess_config *cfg,
+		const char *relay_url, uint64_t live_timer_us, char *err, size_t errlen)
 {
 	struct lttng_session_descriptor *desc;
 	enum lttng_error_code code;
+	const char *where = relay_url ? relay_url : cfg->output_dir;
 
 	memset(s, 0, sizeof(*s));
-	if (!cfg->output_dir || cfg->output_dir[0] != '/') {
+	if (!relay_url && (!cfg->output_dir || cfg->output_dir[0] != '/')) {
 		seterr(err, errlen, "the trace directory must be an absolute path");
 		return -1;
 	}
 	unique_name(s->name, sizeof(s->name));
-	desc = lttng_session_descriptor_local_create(s->name, cfg->output_dir);
+	if (!relay_url) {
+		desc = lttng_session_descriptor_local_create(s->name, cfg->output_dir);
+	} else {
+		int q = lttng_quiet(1);
+
+		if (live_timer_us)
+			desc = lttng_session_descriptor_live_network_create(s->name, relay_url, NULL,
+				live_timer_us);
+		else
+			desc = lttng_session_descriptor_network_create(s->name, relay_url, NULL);
+		lttng_quiet(q);
+	}
 	if (!desc) {
-		seterr(err, errlen, "cannot describe a session writing to %s (invalid path?)",
-			cfg->output_dir);
+		seterr(err, errlen, relay_url ?
+			"cannot describe a session streaming to %s (not a net://HOST[:CTRL[:DATA]] URL?)" :
+			"cannot describe a session writing to %s (invalid path?)", where);
 		return -1;
 	}
 	code = lttng_create_session_ext(desc);
 	lttng_session_descriptor_destroy(desc);
 	if (code != LTTNG_OK) {
-		seterr(err, errlen, "cannot create session %s writing to %s: %s",
-			s->name, cfg->output_dir, lterr((int)code));
+		seterr(err, errlen, "cannot create session %s %s %s: %s", s->name,
+			relay_url ? "streaming to" : "writing to", where, lterr((int)code));
 		return -1;
 	}
 	s->created = 1;
 	if (configure(s, cfg, err, errlen) < 0) {
 		char ignored[256];
 
+		/* The relay daemon is first contacted here (channel creation):
+		 * name it. */
+		if (relay_url) {
+			char first[512];
+
+			snprintf(first, sizeof(first), "%s", err);
+			seterr(err, errlen, "streaming to %s: %s", relay_url, first);
+		}
+
 		/* The first error is the one to report. */
 		ih_sess_destroy(s, 10000, ignored, sizeof(ignored));
 		return -1;
 	}
 	return 0;
+}
+
+int ih_sess_create(struct ih_sess *s, const struct ih_sess_config *cfg,
+		char *err, size_t errlen)
+{
+	return create(s, cfg, NULL, 0, err, errlen);
+}
+
+int ih_sess_create_relay(struct ih_sess *s, const struct ih_sess_config *cfg,
+		const char *relay_url, uint64_t live_timer_us, char *err, size_t errlen)
+{
+	return create(s, cfg, relay_url, live_timer_us, err, errlen);
 }
 
 int ih_sess_start(struct ih_sess *s, char *err, size_t errlen)

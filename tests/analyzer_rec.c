@@ -312,6 +312,36 @@ static void test_many(void)
 	keep_rows = true;
 }
 
+/* A discarded-events gap closes the open tasklet runs: an inject after it
+ * is not attached to a run whose tasklet_exit may have been lost. */
+static void test_discontinuity(void)
+{
+	const struct ih_rec_row *r;
+
+	nrows = 0;
+	feed(IH_EV_IRQ_RAISE, 9000, 900, 5, F(.source = 1, .vector = 48));
+	feed(IH_EV_IRQ_ENTRY, 9010, 900, 10, F(.pcpu = 0));
+	feed(IH_EV_TASKLET_SCHEDULE, 9020, 900, 10, F(.queued = 1, .tasklet = 1));
+	feed(IH_EV_TASKLET_ENTRY, 9030, 899, 10, F(.pcpu = 0, .tasklet = 1));
+	ih_rec_discontinuity(rec);
+	feed(IH_EV_INJECT, 9040, 900, 10, F(.vcpu = 0, .vector = 48));
+	feed(IH_EV_VCPU_ACK, 9050, 900, 12, F(.vcpu = 0, .pcpu = 0));
+	r = row_of(900);
+	ok(r != NULL && !r->complete && r->broken_hop == IH_HOP_QUEUE && !HAS(r, (enum ih_col)IH_HOP_QUEUE) &&
+	   !HAS(r, IH_COL_TASK_PCPU) && HAS(r, (enum ih_col)IH_HOP_GUEST),
+	   "discontinuity: inject after a gap is not attached to the open run (queue broken)");
+	/* A tasklet_entry after the gap opens a run again. */
+	feed(IH_EV_IRQ_RAISE, 9100, 901, 5, F(.source = 1, .vector = 48));
+	feed(IH_EV_IRQ_ENTRY, 9110, 901, 10, F(.pcpu = 0));
+	feed(IH_EV_TASKLET_SCHEDULE, 9120, 901, 10, F(.queued = 1, .tasklet = 1));
+	feed(IH_EV_TASKLET_ENTRY, 9130, 901, 10, F(.pcpu = 0, .tasklet = 1));
+	feed(IH_EV_INJECT, 9140, 901, 10, F(.vcpu = 0, .vector = 48));
+	feed(IH_EV_TASKLET_EXIT, 9150, 901, 10, F(.pcpu = 0));
+	feed(IH_EV_VCPU_ACK, 9160, 901, 12, F(.vcpu = 0, .pcpu = 0));
+	r = row_of(901);
+	ok(r != NULL && r->complete, "discontinuity: runs after the gap are bracketed again");
+}
+
 int main(void)
 {
 	rec = ih_rec_create(collect, NULL);
@@ -324,6 +354,7 @@ int main(void)
 	test_irqfd();
 	test_timer();
 	test_many();
+	test_discontinuity();
 	is_u64(feed_errors, 0, "no feed failed");
 	is_u64(ih_rec_stats(rec)->irqs, nemitted, "stats count every emitted row");
 	ih_rec_destroy(rec);

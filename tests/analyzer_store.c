@@ -58,7 +58,8 @@ int main(void)
 {
 	char err[512];
 	struct ih_store *st;
-	struct ih_store_run run;
+	struct ih_store_run *sr;
+	struct ih_store_run_info run;
 	struct ih_store_result res;
 	enum { N = 5000 };
 	int bad = 0;
@@ -68,14 +69,18 @@ int main(void)
 	snprintf(dbpath, sizeof(dbpath), "%s/t.sqlite", dir);
 
 	/* A committed run. */
-	st = ih_store_open(dbpath, "/traces/a", "lbl", err, sizeof(err));
+	st = ih_store_open(dbpath, err, sizeof(err));
 	ok(st != NULL, "open a new database");
 	if (!st)
+		tap_bail("%s", err);
+	sr = ih_store_run_begin(st, "/traces/a", "00000000-0000-0000-0000-000000000001", false, err, sizeof(err));
+	ok(sr != NULL, "begin a run");
+	if (!sr)
 		tap_bail("%s", err);
 	for (uint64_t i = 1; i <= N; i++) {
 		struct ih_rec_row r = make_row(i, (int64_t)i, i % 10 != 0);
 
-		if (ih_store_add_irq(st, &r, err, sizeof(err)))
+		if (ih_store_add_irq(sr, &r, err, sizeof(err)))
 			bad++;
 	}
 	is_u64(bad, 0, "queue %d rows", N);
@@ -83,7 +88,6 @@ int main(void)
 	run.label = "lbl";
 	run.host = "hostA";
 	run.trace = "/traces/a";
-	run.trace_uuid = "00000000-0000-0000-0000-000000000001";
 	run.tasklet_mode = "global";
 	run.has_times = true;
 	run.start_ns = 5;
@@ -93,7 +97,8 @@ int main(void)
 	run.has_run_end = true;
 	run.irqs_raised = N;
 	run.irqs_acked = N - 1;
-	ok(ih_store_finish(st, &run, &res, err, sizeof(err)) == 0, "finish commits (%s)", err);
+	ok(ih_store_run_finish(sr, &run, NULL, &res, err, sizeof(err)) == 0, "run finished (%s)", err);
+	ok(ih_store_commit(st, err, sizeof(err)) == 0, "commit (%s)", err);
 	ih_store_destroy(st);
 	is_u64(res.run_id, 1, "first run id");
 	is_u64(res.irqs, N, "result irqs");
@@ -125,44 +130,80 @@ int main(void)
 	}
 	is_u64(q1("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'irq_run_total'"), 1,
 	       "indexes created");
+	is_u64(q1("SELECT irqs * 1000 + complete FROM path_summary WHERE run_id = 1 AND path = 'passthrough'"),
+	       (uint64_t)N * 1000 + N - N / 10, "path_summary");
 
 	/* Same trace UUID again: refused, nothing added. */
-	st = ih_store_open(dbpath, "/traces/a", NULL, err, sizeof(err));
+	st = ih_store_open(dbpath, err, sizeof(err));
 	ok(st != NULL, "open again");
 	if (st) {
-		struct ih_rec_row r = make_row(1, 1, true);
+		int64_t id = -1;
 
-		ih_store_add_irq(st, &r, err, sizeof(err));
-		ok(ih_store_finish(st, &run, &res, err, sizeof(err)) != 0 && strstr(err, "already analyzed as run 1"),
-		   "same trace UUID refused: %s", err);
+		sr = ih_store_run_begin(st, "/traces/a", "00000000-0000-0000-0000-000000000001", false, err,
+					sizeof(err));
+		ok(sr == NULL && strstr(err, "already analyzed as run 1"), "same trace UUID refused: %s", err);
 		ih_store_destroy(st);
+		ok(ih_store_lookup_uuid(dbpath, "00000000-0000-0000-0000-000000000001", &id, err, sizeof(err)) == 0 &&
+		   id == 1, "lookup finds the run holding a UUID");
+		ok(ih_store_lookup_uuid(dbpath, "00000000-0000-0000-0000-000000000009", &id, err, sizeof(err)) == 0 &&
+		   id == 0, "lookup of an unknown UUID");
 	}
 	is_u64(q1("SELECT count(*) FROM run"), 1, "refused run left no run row");
 	is_u64(q1("SELECT count(*) FROM irq"), N, "refused run left no irq row");
 
+	/* Same UUID with replace: the old run goes in the same transaction. */
+	st = ih_store_open(dbpath, err, sizeof(err));
+	sr = st ? ih_store_run_begin(st, "/traces/a", "00000000-0000-0000-0000-000000000001", true, err,
+				     sizeof(err)) : NULL;
+	ok(sr != NULL, "replace: run begun (%s)", err);
+	if (sr) {
+		struct ih_rec_row r = make_row(1, 7, true);
+
+		ih_store_add_irq(sr, &r, err, sizeof(err));
+		is_u64(q1("SELECT count(*) FROM irq"), N, "replace: old run still visible to readers before commit");
+		ok(ih_store_run_finish(sr, &run, NULL, &res, err, sizeof(err)) == 0 &&
+		   ih_store_commit(st, err, sizeof(err)) == 0, "replace: committed (%s)", err);
+		is_u64(res.run_id, 2, "replace: new run id");
+	}
+	ih_store_destroy(st);
+	is_u64(q1("SELECT count(*) * 100 + max(id) FROM run"), 102, "replace: only the new run is left");
+	is_u64(q1("SELECT count(*) FROM irq"), 1, "replace: the old run's rows are gone");
+
 	/* Abandoned run (an error elsewhere): destroy without finish rolls back. */
-	st = ih_store_open(dbpath, "/traces/b", NULL, err, sizeof(err));
-	ok(st != NULL, "open for an abandoned run");
-	if (st) {
+	st = ih_store_open(dbpath, err, sizeof(err));
+	sr = st ? ih_store_run_begin(st, "/traces/b", NULL, false, err, sizeof(err)) : NULL;
+	ok(sr != NULL, "open for an abandoned run");
+	if (sr) {
 		bad = 0;
 		for (uint64_t i = 1; i <= 3000; i++) {
 			struct ih_rec_row r = make_row(i, 5, true);
 
-			if (ih_store_add_irq(st, &r, err, sizeof(err)))
+			if (ih_store_add_irq(sr, &r, err, sizeof(err)))
 				bad++;
 		}
 		is_u64(bad, 0, "rows queued (some already inserted by the writer)");
-		ih_store_destroy(st);
 	}
+	ih_store_destroy(st);
 	is_u64(q1("SELECT count(*) FROM run"), 1, "abandoned run: no run row");
-	is_u64(q1("SELECT count(*) FROM irq"), N, "abandoned run: no irq row");
+	is_u64(q1("SELECT count(*) FROM irq"), 1, "abandoned run: no irq row");
 	is_u64(q1("SELECT count(*) FROM hop_summary"), 2, "abandoned run: no summary row");
 
+	/* A database created by a store that never commits is removed. */
+	{
+		char p2[600];
+
+		snprintf(p2, sizeof(p2), "%s/new.sqlite", dir);
+		st = ih_store_open(p2, err, sizeof(err));
+		ok(st != NULL && access(p2, F_OK) == 0, "new database created (%s)", err);
+		ih_store_destroy(st);
+		ok(access(p2, F_OK) != 0, "never committed: the new file is removed again");
+	}
+
 	/* Unwritable paths fail at open, naming the database. */
-	st = ih_store_open("/proc/ih_no.sqlite", "x", NULL, err, sizeof(err));
+	st = ih_store_open("/proc/ih_no.sqlite", err, sizeof(err));
 	ok(st == NULL && strstr(err, "/proc/ih_no.sqlite"), "unwritable database refused: %s", err);
 	ih_store_destroy(st);
-	st = ih_store_open(dir, "x", NULL, err, sizeof(err));
+	st = ih_store_open(dir, err, sizeof(err));
 	ok(st == NULL && strstr(err, dir), "a folder as database refused: %s", err);
 	ih_store_destroy(st);
 

@@ -108,6 +108,9 @@ INSERT INTO hop_hist (run_id, path, hop, lo_ns, hi_ns, count) VALUES
 INSERT INTO hop_summary (run_id, path, hop, count, sum_ns, min_ns, max_ns)
 SELECT run_id, path, hop, SUM(count), SUM(count * lo_ns), MIN(lo_ns), MAX(hi_ns) - 3
   FROM hop_hist GROUP BY run_id, path, hop;
+-- Per-path counts as the analyzer writes them (schema v2).
+INSERT INTO path_summary (run_id, path, irqs, complete)
+SELECT run_id, path, count(*), sum(complete) FROM irq GROUP BY run_id, path;
 """
 
 
@@ -247,9 +250,8 @@ def check_api(port, db):
     ok(not diffs, "run 1 object matches sqlite3", diffs)
     ok(run.get("scenario") == {"seed": 7, "guests": 4}, "scenario JSON parsed into an object",
        run.get("scenario"))
-    want_paths = sqlite_json(db, "SELECT path, count(*) AS irqs, sum(complete) AS complete "
-                                 "FROM irq WHERE run_id = 1 GROUP BY path ORDER BY path")
-    ok(run.get("paths") == want_paths, "run 1 paths (irq and complete counts) match sqlite3",
+    want_paths = sqlite_json(db, "SELECT path, irqs, complete FROM path_summary WHERE run_id = 1 ORDER BY path")
+    ok(run.get("paths") == want_paths, "run 1 paths (irq and complete counts) match path_summary",
        (run.get("paths"), want_paths))
     ok({p["path"]: (p["irqs"], p["complete"]) for p in run.get("paths", [])}.get("passthrough") == (3, 2),
        "passthrough: 3 irqs, 2 complete")
@@ -286,13 +288,15 @@ def check_api(port, db):
 
 
 def check_errors(port):
-    for path in ("/api/runs/42", "/api/runs/42/hops", "/runs/42"):
+    for path in ("/api/runs/42", "/api/runs/42/hops", "/api/runs/42/hist", "/api/runs/42/steal",
+                 "/api/runs/42/locks", "/api/runs/42/irqs/slowest", "/runs/42", "/runs/42/irqs"):
         st, h, doc = get_json(port, path)
         ok(st == 404 and is_json_error(h, doc) and doc["error"] == "run 42 not found",
            "%s: 404 run 42 not found" % path, (st, doc))
     for bad in ("abc", "0", "-1", "+1", "01", "1x", "1.0", "99999999999999999999",
                 "9223372036854775808", "%20", "1%00", "1%00junk", "%31%32x"):
-        for tmpl in ("/api/runs/%s", "/api/runs/%s/hops", "/runs/%s"):
+        for tmpl in ("/api/runs/%s", "/api/runs/%s/hops", "/api/runs/%s/hist", "/api/runs/%s/irqs/slowest",
+                     "/runs/%s", "/runs/%s/irqs"):
             st, h, doc = get_json(port, tmpl % bad)
             if not (st == 400 and is_json_error(h, doc) and "id" in doc["error"]):
                 ok(False, "%s: 400 naming the id parameter" % (tmpl % bad), (st, doc))
@@ -338,14 +342,21 @@ def check_pages(port):
     assets = {}
     for name, ctype in (("irqhop.css", "text/css; charset=utf-8"),
                         ("irqhop.js", "text/javascript; charset=utf-8"),
+                        ("charts.js", "text/javascript; charset=utf-8"),
                         ("runs.js", "text/javascript; charset=utf-8"),
                         ("run.js", "text/javascript; charset=utf-8"),
+                        ("explorer.js", "text/javascript; charset=utf-8"),
+                        ("irq.js", "text/javascript; charset=utf-8"),
+                        ("compare.js", "text/javascript; charset=utf-8"),
+                        ("uPlot.esm.js", "text/javascript; charset=utf-8"),
+                        ("uPlot.min.css", "text/css; charset=utf-8"),
                         ("favicon.svg", "image/svg+xml")):
         st, h, body = request(port, "GET", "/assets/" + name)
-        with open(os.path.join(SRC, "web", "assets", name), "rb") as f:
+        where = "vendor" if name.startswith("uPlot") else "assets"
+        with open(os.path.join(SRC, "web", where, name), "rb") as f:
             src = f.read()
         ok(st == 200 and h.get("content-type") == ctype and body == src,
-           "/assets/%s: 200 %s, bytes of web/assets/%s" % (name, ctype, name), (st, h.get("content-type")))
+           "/assets/%s: 200 %s, bytes of web/%s/%s" % (name, ctype, where, name), (st, h.get("content-type")))
         assets[name] = h
     etag = assets["irqhop.css"].get("etag")
     st, h, body = request(port, "GET", "/assets/irqhop.css", {"If-None-Match": etag or "x"})
@@ -354,7 +365,10 @@ def check_pages(port):
     ok(st == 200 and len(body) > 0, "stale ETag: 200 with the body", st)
     ok("nosniff" in assets["irqhop.css"].get("x-content-type-options", ""), "nosniff header on assets")
 
-    for path, script in (("/", "/assets/runs.js"), ("/runs/1", "/assets/run.js")):
+    for path, script in (("/", "/assets/runs.js"), ("/runs/1", "/assets/run.js"),
+                         ("/runs/1/irqs", "/assets/explorer.js"), ("/runs/1/irqs/1", "/assets/irq.js"),
+                         ("/compare", "/assets/compare.js"), ("/compare?a=1&b=2", "/assets/compare.js"),
+                         ("/?label=x&mechanism=global", "/assets/runs.js")):
         st, h, body = request(port, "GET", path)
         text = body.decode(errors="replace")
         ok(st == 200 and h.get("content-type") == "text/html; charset=utf-8" and script in text,
@@ -373,7 +387,7 @@ def check_pages(port):
         external = [r for r in re.findall(r'(?:src|href)="([^"]*)"', text) if "//" in r]
         ok(not external, "page %s: no external (CDN) references" % path, external)
     # The scripts import one another by absolute /assets/ path: all served.
-    for name in ("runs.js", "run.js"):
+    for name in ("runs.js", "run.js", "explorer.js", "irq.js", "compare.js", "charts.js"):
         with open(os.path.join(SRC, "web", "assets", name)) as f:
             imports = re.findall(r"from '(/assets/[^']+)'", f.read())
         ok(imports and all(request(port, "GET", i)[0] == 200 for i in imports),

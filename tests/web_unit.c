@@ -55,6 +55,35 @@ int main(void)
 	ok(strcmp(route("/assets/a/b.css", NULL, p, sizeof(p)), "none") == 0,
 	   "assets are one segment deep");
 	ok(strcmp(route("/runs/3", "id", p, sizeof(p)), "/runs/{id}") == 0, "/runs/3 page");
+	ok(strcmp(route("/api/runs/3/hist", "id", p, sizeof(p)), "/api/runs/{id}/hist") == 0, "hist");
+	ok(strcmp(route("/api/runs/3/steal/windows", "id", p, sizeof(p)), "/api/runs/{id}/steal/windows") == 0,
+	   "steal windows");
+	ok(strcmp(route("/api/runs/3/irqs/slowest", "id", p, sizeof(p)), "/api/runs/{id}/irqs/slowest") == 0,
+	   "slowest routes before the {irq} pattern");
+	ok(strcmp(route("/api/runs/3/irqs/sample", "id", p, sizeof(p)), "/api/runs/{id}/irqs/sample") == 0,
+	   "sample routes before the {irq} pattern");
+	ok(strcmp(route("/api/runs/3/irqs/77", "irq", p, sizeof(p)), "/api/runs/{id}/irqs/{irq}") == 0 &&
+	   strcmp(p, "77") == 0, "one interrupt captures irq 77");
+	ok(strcmp(route("/runs/3/irqs/77", "irq", p, sizeof(p)), "/runs/{id}/irqs/{irq}") == 0 &&
+	   strcmp(p, "77") == 0, "waterfall page captures irq 77");
+	ok(strcmp(route("/api/compare", NULL, p, sizeof(p)), "/api/compare") == 0, "compare API");
+	ok(strcmp(route("/compare", NULL, p, sizeof(p)), "/compare") == 0, "compare page");
+	ok(strcmp(route("/api/runs/3/irqs/77/x", NULL, p, sizeof(p)), "none") == 0, "below an interrupt: no route");
+
+	/* query parameter lists of the routing table */
+	ok(ih_web_word_in("path hop lo hi n", "hop") && ih_web_word_in("path hop lo hi n", "n") &&
+	   ih_web_word_in("path hop lo hi n", "path"), "word_in finds first, middle and last words");
+	ok(!ih_web_word_in("path hop lo hi n", "ho") && !ih_web_word_in("path hop lo hi n", "hops") &&
+	   !ih_web_word_in("path hop", "") && !ih_web_word_in(NULL, "n"),
+	   "word_in refuses prefixes, extensions, empty names and a NULL list");
+	{
+		int listed = 1;
+
+		for (const struct ih_web_route *r = ih_web_routes; r->pattern; r++)
+			if (strncmp(r->pattern, "/api/runs/{id}/irqs", 19) == 0 && r->pattern[19] == '\0')
+				listed = ih_web_word_in(r->query, "lo") && ih_web_word_in(r->query, "hi");
+		ok(listed, "the interrupts-in-a-range route accepts lo and hi");
+	}
 
 	/* ids */
 	ok(ih_web_parse_id("1", &id) == 0 && id == 1, "id 1");
@@ -111,7 +140,9 @@ int main(void)
 	/* embedded assets: every page and script is there, with a known type */
 	{
 		static const char *const need[] = {
-			"index.html", "run.html", "irqhop.css", "irqhop.js", "runs.js", "run.js",
+			"index.html", "run.html", "explorer.html", "irq.html", "compare.html", "irqhop.css",
+			"irqhop.js", "charts.js", "runs.js", "run.js", "explorer.js", "irq.js", "compare.js",
+			"uPlot.esm.js", "uPlot.min.css",
 		};
 		int n = 0, typed = 1;
 

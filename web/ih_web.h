@@ -72,17 +72,22 @@ void ih_web_server_stop(struct ih_web_server *srv);
 /* ---- requests and routing --------------------------------------------- */
 
 #define IH_WEB_MAX_PARAMS 4
+#define IH_WEB_MAX_QUERY 8
 
 struct ih_web_request;
 typedef enum MHD_Result (*ih_web_handler)(struct ih_web_request *req);
 
 /* One row of the routing table.  PATTERN is split on '/': a literal segment
  * matches itself, "{name}" matches one non-empty segment and captures it as
- * parameter NAME.  METHOD is "GET" (which also answers HEAD). */
+ * parameter NAME.  METHOD is "GET" (which also answers HEAD).  QUERY lists
+ * the query-string parameters the route accepts, separated by spaces (NULL:
+ * none); the dispatcher answers 400 naming any other parameter, or one given
+ * twice, before the handler runs. */
 struct ih_web_route {
 	const char *method;
 	const char *pattern;
 	ih_web_handler handler;
+	const char *query;
 };
 
 extern const struct ih_web_route ih_web_routes[]; /* NULL-terminated */
@@ -104,6 +109,11 @@ struct ih_web_request {
 	size_t nparams;
 	int traversal;                    /* the path has a "." or ".." segment */
 	struct ih_web_thread *thr;        /* this worker thread's database state */
+	/* Query-string arguments (%-decoded by MHD; the strings are MHD's and
+	 * live as long as the request).  value is NULL for "?name" alone. */
+	struct { const char *name, *value; } query[IH_WEB_MAX_QUERY];
+	size_t nquery;
+	int query_bad;                    /* more than IH_WEB_MAX_QUERY arguments */
 };
 
 /* Matches PATH against TABLE; on success returns the route and fills the
@@ -124,7 +134,35 @@ int ih_web_parse_id(const char *s, int64_t *out);
 int ih_web_param_id(struct ih_web_request *req, const char *name, int64_t *out,
 		    enum MHD_Result *result);
 
+/* Whether NAME is one of the space-separated words of LIST (NULL: none).
+ * Cannot fail. */
+int ih_web_word_in(const char *list, const char *name);
+
+/* The value of query parameter NAME, or NULL when it is absent or empty
+ * (an HTML form sends empty fields as "name="). */
+const char *ih_web_query(const struct ih_web_request *req, const char *name);
+
+/* Query parameter NAME as a decimal integer in [MIN, MAX]; *out = DEF when
+ * absent.  On a malformed or out-of-range value it has queued a 400 naming
+ * the parameter and returns -1 (*result set); 0 otherwise. */
+int ih_web_query_int(struct ih_web_request *req, const char *name, int64_t min, int64_t max,
+		     int64_t def, int64_t *out, enum MHD_Result *result);
+
+/* Query parameter NAME, which must be one of the space-separated words of
+ * ALLOWED; *out = NULL when absent.  On another value it has queued a 400
+ * naming the parameter and the allowed values, and returns -1 (*result
+ * set); 0 otherwise. */
+int ih_web_query_word(struct ih_web_request *req, const char *name, const char *allowed,
+		      const char **out, enum MHD_Result *result);
+
 /* ---- database --------------------------------------------------------- */
+
+/* This worker thread's read-only connection (for code outside web/ that
+ * reads the database on a request's behalf, such as `irqhop regress`'s
+ * verdicts in the compare handler).  Statements prepared on it must be
+ * finalized or reset before the handler returns.  On failure returns NULL
+ * after queueing a 503 (*result set). */
+sqlite3 *ih_web_db(struct ih_web_request *req, enum MHD_Result *result);
 
 /* This worker thread's prepared statement for SQL (cached per thread and
  * prepared once; SQL must be a string with static storage, its address is
@@ -174,11 +212,27 @@ const char *ih_web_content_type(const char *name);
 enum MHD_Result ih_web_api_runs(struct ih_web_request *req);
 enum MHD_Result ih_web_api_run(struct ih_web_request *req);
 enum MHD_Result ih_web_api_run_hops(struct ih_web_request *req);
+enum MHD_Result ih_web_api_run_hist(struct ih_web_request *req);
+enum MHD_Result ih_web_api_run_steal(struct ih_web_request *req);
+enum MHD_Result ih_web_api_run_steal_windows(struct ih_web_request *req);
+enum MHD_Result ih_web_api_run_locks(struct ih_web_request *req);
+enum MHD_Result ih_web_api_run_irqs(struct ih_web_request *req);
+enum MHD_Result ih_web_api_run_slowest(struct ih_web_request *req);
+enum MHD_Result ih_web_api_run_sample(struct ih_web_request *req);
+enum MHD_Result ih_web_api_run_irq(struct ih_web_request *req);
+enum MHD_Result ih_web_api_compare(struct ih_web_request *req);
 enum MHD_Result ih_web_page_index(struct ih_web_request *req);
 enum MHD_Result ih_web_page_run(struct ih_web_request *req);
+enum MHD_Result ih_web_page_explorer(struct ih_web_request *req);
+enum MHD_Result ih_web_page_irq(struct ih_web_request *req);
+enum MHD_Result ih_web_page_compare(struct ih_web_request *req);
 enum MHD_Result ih_web_static(struct ih_web_request *req);
 
 /* Whether run ID exists: 1 yes, 0 no (a 404 "run ID not found" is then
  * already queued), -1 database error (500 queued); *result is set unless 1. */
 int ih_web_run_exists(struct ih_web_request *req, int64_t id, enum MHD_Result *result);
+
+/* Whether interrupt IRQ of run ID exists: as ih_web_run_exists (the 404 is
+ * "interrupt IRQ not found in run ID"). */
+int ih_web_irq_exists(struct ih_web_request *req, int64_t id, int64_t irq, enum MHD_Result *result);
 #endif

@@ -25,7 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define IH_WEB_STMT_CACHE 32
+#define IH_WEB_STMT_CACHE 64
 
 /* One worker thread's database state. */
 struct ih_web_thread {
@@ -322,6 +322,13 @@ static void ih_web_thread_release(struct ih_web_thread *t)
 		sqlite3_reset(t->stmt[i].st);
 		sqlite3_clear_bindings(t->stmt[i].st);
 	}
+}
+
+sqlite3 *ih_web_db(struct ih_web_request *req, enum MHD_Result *result)
+{
+	struct ih_web_thread *t = ih_web_thread_get(req, result);
+
+	return t ? t->db : NULL;
 }
 
 /* ---- JSON helpers ----------------------------------------------------- */
@@ -653,6 +660,132 @@ int ih_web_param_id(struct ih_web_request *req, const char *name, int64_t *out,
 	return -1;
 }
 
+int ih_web_word_in(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!list || n == 0)
+		return 0;
+	for (const char *p = list; *p; ) {
+		size_t w;
+
+		p += strspn(p, " ");
+		w = strcspn(p, " ");
+		if (w == n && memcmp(p, name, n) == 0)
+			return 1;
+		p += w;
+	}
+	return 0;
+}
+
+const char *ih_web_query(const struct ih_web_request *req, const char *name)
+{
+	for (size_t i = 0; i < req->nquery; i++)
+		if (strcmp(req->query[i].name, name) == 0)
+			return req->query[i].value && *req->query[i].value ? req->query[i].value : NULL;
+	return NULL;
+}
+
+int ih_web_query_int(struct ih_web_request *req, const char *name, int64_t min, int64_t max,
+		     int64_t def, int64_t *out, enum MHD_Result *result)
+{
+	const char *s = ih_web_query(req, name);
+	int64_t v = 0;
+	int present = 0;
+
+	for (size_t i = 0; i < req->nquery; i++)
+		if (strcmp(req->query[i].name, name) == 0)
+			present = 1;
+	if (!present) {
+		*out = def;
+		return 0;
+	}
+	/* Strict decimal: no sign, no spaces, no leading zeros but "0". */
+	if (!s || !*s || (s[0] == '0' && s[1]) )
+		goto bad;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9' || v > (INT64_MAX - (*p - '0')) / 10)
+			goto bad;
+		v = v * 10 + (*p - '0');
+	}
+	if (v < min || v > max)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	*result = ih_web_error(req, MHD_HTTP_BAD_REQUEST,
+			       "parameter %s: '%.64s' is not an integer from %lld to %lld", name,
+			       s ? s : "", (long long)min, (long long)max);
+	return -1;
+}
+
+int ih_web_query_word(struct ih_web_request *req, const char *name, const char *allowed,
+		      const char **out, enum MHD_Result *result)
+{
+	const char *s = ih_web_query(req, name);
+
+	*out = NULL;
+	if (!s)
+		return 0;
+	if (!ih_web_word_in(allowed, s)) {
+		*result = ih_web_error(req, MHD_HTTP_BAD_REQUEST,
+				       "parameter %s: '%.64s' is not one of: %s", name, s, allowed);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+/* MHD_KeyValueIterator: records one query argument in the request (CLS);
+ * past IH_WEB_MAX_QUERY it only flags the request.  Always continues. */
+static enum MHD_Result ih_web_query_collect(void *cls, enum MHD_ValueKind kind,
+					    const char *key, const char *value)
+{
+	struct ih_web_request *req = cls;
+
+	(void)kind;
+	if (req->nquery == IH_WEB_MAX_QUERY) {
+		req->query_bad = 1;
+		return MHD_YES;
+	}
+	req->query[req->nquery].name = key ? key : "";
+	req->query[req->nquery].value = value;
+	req->nquery++;
+	return MHD_YES;
+}
+
+/* Checks the request's query arguments against ROUTE's list: unknown or
+ * repeated names, or too many arguments, are a 400 naming the parameter.
+ * Returns 0, or -1 with the error queued (*result set). */
+static int ih_web_query_check(struct ih_web_request *req, const struct ih_web_route *route,
+			      enum MHD_Result *result)
+{
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, ih_web_query_collect, req);
+	if (req->query_bad) {
+		*result = ih_web_error(req, MHD_HTTP_BAD_REQUEST,
+				       "too many query parameters (at most %d)", IH_WEB_MAX_QUERY);
+		return -1;
+	}
+	for (size_t i = 0; i < req->nquery; i++) {
+		const char *name = req->query[i].name;
+
+		if (!ih_web_word_in(route->query, name)) {
+			*result = ih_web_error(req, MHD_HTTP_BAD_REQUEST,
+					       "parameter %.64s: unknown here (%s%s)", name,
+					       route->query ? "this URL takes: " : "this URL takes no parameters",
+					       route->query ? route->query : "");
+			return -1;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(req->query[j].name, name) == 0) {
+				*result = ih_web_error(req, MHD_HTTP_BAD_REQUEST,
+						       "parameter %.64s: given more than once", name);
+				return -1;
+			}
+	}
+	return 0;
+}
+
 /* Whether some segment of PATH is "." or ".." (after MHD's %-decoding, so
  * "%2e%2e" counts too). */
 static int ih_web_has_dot_segment(const char *path)
@@ -719,7 +852,8 @@ static enum MHD_Result ih_web_access(void *cls, struct MHD_Connection *conn, con
 		return ih_web_error(req, MHD_HTTP_NOT_FOUND, "no such page or endpoint: %.200s",
 				    req->path);
 	}
-	r = req->route->handler(req);
+	if (ih_web_query_check(req, req->route, &r) == 0)
+		r = req->route->handler(req);
 	if (req->thr)
 		ih_web_thread_release(req->thr);
 	free(match);

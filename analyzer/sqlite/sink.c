@@ -1,18 +1,26 @@
 /*
  * sink.c - sink.irqhop.sqlite, see sink.h.
  *
- * Flow: initialize opens the database and begins the run's transaction (so a
- * bad database path fails before any decoding); consume decodes each event
- * into an ih_rec_event and feeds the reconstruction, whose rows go to the
- * store's writer thread; at the end of the stream the remaining interrupts
- * are flushed as incomplete and the run is committed.  Any error before the
- * commit rolls the whole run back (ih_store_destroy in finalize).
+ * Flow: initialize opens the database and begins the transaction (so a bad
+ * database path fails before any decoding); the first stream of each trace
+ * starts that trace's run (refusing a trace UUID already analyzed unless
+ * replace=yes) before any of its events is decoded; consume decodes each
+ * event into an ih_rec_event and feeds the trace's reconstruction (rows go to
+ * the store's writer thread) or its steal accounting; at the end of the input
+ * the remaining interrupts are flushed as incomplete, each run's tables are
+ * written and everything is committed.  Any error before the commit rolls
+ * every run back (ih_store_destroy in finalize).
  */
 #include "config.h"
 #include "analyzer/sqlite/sink.h"
 #include "analyzer/ih_catalogue.h"
+#include "analyzer/ih_json.h"
 #include "analyzer/ih_rec.h"
+#include "analyzer/ih_steal.h"
 #include "analyzer/ih_store.h"
+
+#include <ctype.h>
+#include <time.h>
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -25,6 +33,8 @@ enum sink_slot {
 	S_IRQ_ID, S_PCPU, S_VCPU, S_SOURCE, S_VECTOR, S_TARGET_PCPU, S_EFD, S_WORKER,
 	S_TASKLET, S_WORK, S_LOCK_WAIT, S_VM_LOCK_WAIT, S_MODE, S_QUEUED,
 	S_RAISED, S_ACKED, S_HOST_STEAL, S_HOST_TOTAL,
+	S_GUEST, S_OLD, S_NEW, S_IRQ_NS, S_SOFTIRQ_NS, S_TASKLET_NS, S_LOCK_SPIN_NS,
+	S_LOCK, S_ACQ, S_CONTENDED, S_WAIT_NS, S_HOLD_NS, S_RUN_NS, S_RUN_DELAY_NS,
 };
 
 static const struct { const char *name; enum sink_slot slot; } slot_names[] = {
@@ -34,6 +44,11 @@ static const struct { const char *name; enum sink_slot slot; } slot_names[] = {
 	{ "lock_wait_ns", S_LOCK_WAIT }, { "vm_lock_wait_ns", S_VM_LOCK_WAIT }, { "mode", S_MODE },
 	{ "queued", S_QUEUED }, { "raised", S_RAISED }, { "acked", S_ACKED },
 	{ "host_steal_ns", S_HOST_STEAL }, { "host_total_ns", S_HOST_TOTAL },
+	{ "guest", S_GUEST }, { "old", S_OLD }, { "new", S_NEW }, { "irq_ns", S_IRQ_NS },
+	{ "softirq_ns", S_SOFTIRQ_NS }, { "tasklet_ns", S_TASKLET_NS }, { "lock_spin_ns", S_LOCK_SPIN_NS },
+	{ "lock", S_LOCK }, { "acquisitions", S_ACQ }, { "contended", S_CONTENDED },
+	{ "wait_ns", S_WAIT_NS }, { "hold_ns", S_HOLD_NS }, { "run_ns", S_RUN_NS },
+	{ "run_delay_ns", S_RUN_DELAY_NS },
 };
 
 #define SINK_MAX_MEMBERS 16
@@ -43,12 +58,38 @@ static const struct { const char *name; enum sink_slot slot; } slot_names[] = {
 struct sink_evc {
 	const bt_event_class *ec;	/* key (borrowed: lives as long as the trace) */
 	int kind;			/* enum ih_ev, or -1: not an irqhop event */
+	uint8_t acct;			/* enum sink_acct */
 	bool has_clock;
 	int nmembers;
 	uint8_t slot[SINK_MAX_MEMBERS];
 	bool is_signed[SINK_MAX_MEMBERS];
 	int64_t vtid_idx;		/* common context member index, -1 if none */
 	bool vtid_signed;
+	bool needs_vtid;		/* tasklet brackets: entry, exit, inject */
+	bool feeds_rec;			/* an event the reconstruction uses */
+};
+
+/* Accounting event kinds, beyond enum ih_ev (which maps them to
+ * IH_EV_OTHER): resolved by name once per event class. */
+enum sink_acct { A_NONE = 0, A_RUNSTATE, A_ACCOUNT, A_LOCK_STAT, A_SCHEDSTAT };
+
+/* One trace of the input: one run. */
+struct sink_run {
+	const bt_trace *trace;		/* identity only */
+	struct ih_sink *sink;
+	struct ih_rec *rec;
+	struct ih_steal *steal;		/* created at the run's first event */
+	struct ih_store_run *srun;
+	char *host, *uuid, *trace_name;
+	char *run_label, *tasklet_mode, *notifier_mode, *scenario;
+	bool has_times;
+	int64_t start_ns, end_ns;
+	uint64_t events, ih_events, discarded;
+	bool has_run_begin, has_run_end;
+	uint64_t raised, acked, host_steal, host_total;
+	/* Discarded events per stream (ids of the trace), for the log. */
+	struct { uint64_t id, count; } *disc;
+	size_t ndisc;
 };
 
 struct ih_sink {
@@ -59,22 +100,21 @@ struct ih_sink {
 	struct ih_sink_result *result;
 
 	char *db, *label_param, *trace_param;
+	int64_t window_ns;
+	bool replace;
 	struct ih_store *store;
-	struct ih_rec *rec;
+
+	struct sink_run **runs;
+	size_t nruns;
+	const bt_stream *last_stream;	/* cache: stream -> run */
+	struct sink_run *last_run;
 
 	struct sink_evc *evc;		/* open addressing, keyed by pointer */
 	size_t evc_cap, evc_n;
 
-	/* Run facts gathered while decoding. */
-	char *host, *uuid, *trace_name;
-	char *run_label, *tasklet_mode, *notifier_mode, *scenario;
-	const bt_trace *first_trace;	/* identity only, never dereferenced later */
-	bool has_times;
-	int64_t start_ns, end_ns;
-	uint64_t events, ih_events, discarded;
-	bool has_run_begin, has_run_end;
-	uint64_t raised, acked, host_steal, host_total;
-	bool warned_vtid, warned_discard;
+	uint64_t events;		/* all runs */
+	double t_start;			/* first message (monotonic s) */
+	bool warned_vtid;
 	bool finished;
 	char err[1024];
 };
@@ -96,13 +136,53 @@ struct param_ctx {
 	bool bad;
 };
 
+int64_t ih_sink_parse_window(const char *text)
+{
+	static const struct { const char *unit; double mult; } units[] = {
+		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "", 1 },
+	};
+	char *end;
+	double v;
+
+	if (!text || !*text || isspace((unsigned char)*text))
+		return -1;
+	v = strtod(text, &end);
+	if (end == text || !(v > 0))
+		return -1;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].unit) == 0) {
+			double ns = v * units[i].mult;
+
+			if (ns < 1 || ns > 9e18 || ns != ns)
+				return -1;
+			return (int64_t)(ns + 0.5);
+		}
+	}
+	return -1;
+}
+
 static bt_value_map_foreach_entry_const_func_status check_param(const char *key, const bt_value *v,
 								 void *data)
 {
 	struct param_ctx *ctx = data;
 
-	if (strcmp(key, "db") != 0 && strcmp(key, "label") != 0 && strcmp(key, "trace") != 0) {
-		SINK_ERROR_CAUSE(ctx->sink, "Unknown parameter: name=%s (expected db, label, trace)", key);
+	if (strcmp(key, "replace") == 0) {
+		if (!bt_value_is_bool(v)) {
+			SINK_ERROR_CAUSE(ctx->sink, "Parameter is not a boolean: name=%s", key);
+			ctx->bad = true;
+		}
+	} else if (strcmp(key, "window") == 0) {
+		if (!(bt_value_is_string(v) && ih_sink_parse_window(bt_value_string_get(v)) > 0) &&
+		    !(bt_value_is_signed_integer(v) && bt_value_integer_signed_get(v) > 0) &&
+		    !(bt_value_is_unsigned_integer(v) && bt_value_integer_unsigned_get(v) > 0 &&
+		      bt_value_integer_unsigned_get(v) <= INT64_MAX)) {
+			SINK_ERROR_CAUSE(ctx->sink, "Parameter is not a positive duration (ns, or a number with "
+					 "ns, us, ms or s): name=%s", key);
+			ctx->bad = true;
+		}
+	} else if (strcmp(key, "db") != 0 && strcmp(key, "label") != 0 && strcmp(key, "trace") != 0) {
+		SINK_ERROR_CAUSE(ctx->sink, "Unknown parameter: name=%s (expected db, label, trace, window, "
+				 "replace)", key);
 		ctx->bad = true;
 	} else if (!bt_value_is_string(v)) {
 		SINK_ERROR_CAUSE(ctx->sink, "Parameter is not a string: name=%s", key);
@@ -126,33 +206,45 @@ static int param_dup(const bt_value *params, const char *key, char **out)
 
 /* ---- lifecycle ----------------------------------------------------------- */
 
+static void run_free(struct sink_run *run)
+{
+	if (!run)
+		return;
+	ih_rec_destroy(run->rec);
+	ih_steal_destroy(run->steal);
+	free(run->host);
+	free(run->uuid);
+	free(run->trace_name);
+	free(run->run_label);
+	free(run->tasklet_mode);
+	free(run->notifier_mode);
+	free(run->scenario);
+	free(run->disc);
+	free(run);
+}
+
 static void sink_free(struct ih_sink *sink)
 {
 	if (!sink)
 		return;
-	/* Destroying an unfinished store rolls the run back. */
+	/* Destroying an uncommitted store rolls every run back. */
 	ih_store_destroy(sink->store);
-	ih_rec_destroy(sink->rec);
+	for (size_t i = 0; i < sink->nruns; i++)
+		run_free(sink->runs[i]);
+	free(sink->runs);
 	bt_message_iterator_put_ref(sink->iter);
 	free(sink->evc);
 	free(sink->db);
 	free(sink->label_param);
 	free(sink->trace_param);
-	free(sink->host);
-	free(sink->uuid);
-	free(sink->trace_name);
-	free(sink->run_label);
-	free(sink->tasklet_mode);
-	free(sink->notifier_mode);
-	free(sink->scenario);
 	free(sink);
 }
 
 static int sink_emit(void *ctx, const struct ih_rec_row *row)
 {
-	struct ih_sink *sink = ctx;
+	struct sink_run *run = ctx;
 
-	return ih_store_add_irq(sink->store, row, sink->err, sizeof(sink->err));
+	return ih_store_add_irq(run->srun, row, run->sink->err, sizeof(run->sink->err));
 }
 
 bt_component_class_initialize_method_status ih_sink_initialize(
@@ -190,13 +282,22 @@ bt_component_class_initialize_method_status ih_sink_initialize(
 	if (param_dup(params, "db", &sink->db) || param_dup(params, "label", &sink->label_param) ||
 	    param_dup(params, "trace", &sink->trace_param))
 		goto memory_error;
+	sink->window_ns = IH_STEAL_DEFAULT_WINDOW_NS;
+	{
+		const bt_value *w = bt_value_map_borrow_entry_value_const(params, "window");
+		const bt_value *r = bt_value_map_borrow_entry_value_const(params, "replace");
 
-	sink->rec = ih_rec_create(sink_emit, sink);
-	if (!sink->rec)
-		goto memory_error;
+		if (w && bt_value_is_string(w))
+			sink->window_ns = ih_sink_parse_window(bt_value_string_get(w));
+		else if (w && bt_value_is_signed_integer(w))
+			sink->window_ns = bt_value_integer_signed_get(w);
+		else if (w)
+			sink->window_ns = (int64_t)bt_value_integer_unsigned_get(w);
+		sink->replace = r && bt_value_bool_get(r);
+	}
+
 	/* Open the database now: a bad path fails before any decoding. */
-	sink->store = ih_store_open(sink->db, sink->trace_param, sink->label_param, sink->err,
-				    sizeof(sink->err));
+	sink->store = ih_store_open(sink->db, sink->err, sizeof(sink->err));
 	if (!sink->store) {
 		SINK_ERROR_CAUSE(sink, "%s", sink->err);
 		status = BT_COMPONENT_CLASS_INITIALIZE_METHOD_STATUS_ERROR;
@@ -295,6 +396,54 @@ static enum sink_slot slot_of(const char *name)
 	return S_NONE;
 }
 
+#define SLOT_BIT(s) (UINT64_C(1) << (s))
+
+/* The payload members an event kind needs: the others are never read, so
+ * decoding an event costs only what its use needs. */
+static uint64_t kind_slots(int kind, int acct)
+{
+	switch (acct) {
+	case A_RUNSTATE:
+		return SLOT_BIT(S_VCPU) | SLOT_BIT(S_GUEST) | SLOT_BIT(S_PCPU) | SLOT_BIT(S_OLD) | SLOT_BIT(S_NEW);
+	case A_ACCOUNT:
+		return SLOT_BIT(S_VCPU) | SLOT_BIT(S_IRQ_NS) | SLOT_BIT(S_SOFTIRQ_NS) | SLOT_BIT(S_TASKLET_NS) |
+		       SLOT_BIT(S_LOCK_SPIN_NS);
+	case A_LOCK_STAT:
+		return SLOT_BIT(S_LOCK) | SLOT_BIT(S_PCPU) | SLOT_BIT(S_ACQ) | SLOT_BIT(S_CONTENDED) |
+		       SLOT_BIT(S_WAIT_NS) | SLOT_BIT(S_HOLD_NS);
+	case A_SCHEDSTAT:
+		return SLOT_BIT(S_PCPU) | SLOT_BIT(S_RUN_NS) | SLOT_BIT(S_RUN_DELAY_NS);
+	default:
+		break;
+	}
+	switch (kind) {
+	case IH_EV_RUN_END:
+		return SLOT_BIT(S_RAISED) | SLOT_BIT(S_ACKED) | SLOT_BIT(S_HOST_STEAL) | SLOT_BIT(S_HOST_TOTAL);
+	case IH_EV_IRQ_RAISE:
+		return SLOT_BIT(S_IRQ_ID) | SLOT_BIT(S_SOURCE) | SLOT_BIT(S_VECTOR) | SLOT_BIT(S_TARGET_PCPU);
+	case IH_EV_IRQ_ENTRY:
+		return SLOT_BIT(S_IRQ_ID) | SLOT_BIT(S_PCPU);
+	case IH_EV_TIMER_FIRE:
+	case IH_EV_VCPU_ACK:
+		return SLOT_BIT(S_IRQ_ID) | SLOT_BIT(S_VCPU) | SLOT_BIT(S_PCPU);
+	case IH_EV_TASKLET_SCHEDULE:
+		return SLOT_BIT(S_IRQ_ID) | SLOT_BIT(S_LOCK_WAIT);
+	case IH_EV_TASKLET_ENTRY:
+		return SLOT_BIT(S_PCPU) | SLOT_BIT(S_LOCK_WAIT);
+	case IH_EV_EVENTFD_SIGNAL:
+		return SLOT_BIT(S_IRQ_ID) | SLOT_BIT(S_EFD) | SLOT_BIT(S_MODE);
+	case IH_EV_NOTIFIER_ENTRY:
+		return SLOT_BIT(S_IRQ_ID) | SLOT_BIT(S_MODE);
+	case IH_EV_WORK_QUEUE:
+	case IH_EV_WORK_ENTRY:
+		return SLOT_BIT(S_IRQ_ID) | SLOT_BIT(S_WORKER);
+	case IH_EV_INJECT:
+		return SLOT_BIT(S_IRQ_ID) | SLOT_BIT(S_VCPU) | SLOT_BIT(S_VECTOR) | SLOT_BIT(S_VM_LOCK_WAIT);
+	default:
+		return 0;	/* tasklet_exit, *_exit, softirq_*, vcpu_kick, run_begin */
+	}
+}
+
 /* Resolves what the sink needs about EC (first event of that class).
  * NULL when out of memory. */
 static struct sink_evc *evc_resolve(struct ih_sink *sink, const bt_event_class *ec)
@@ -312,8 +461,21 @@ static struct sink_evc *evc_resolve(struct ih_sink *sink, const bt_event_class *
 	e->ec = ec;
 	sink->evc_n++;
 	e->kind = name ? ih_cat_event_from_name(name) : -1;
+	if (e->kind == IH_EV_OTHER) {
+		if (strcmp(name, IH_CAT_PROVIDER_PREFIX "vcpu_runstate") == 0)
+			e->acct = A_RUNSTATE;
+		else if (strcmp(name, IH_CAT_PROVIDER_PREFIX "vcpu_account") == 0)
+			e->acct = A_ACCOUNT;
+		else if (strcmp(name, IH_CAT_PROVIDER_PREFIX "lock_stat") == 0)
+			e->acct = A_LOCK_STAT;
+		else if (strcmp(name, IH_CAT_PROVIDER_PREFIX "pcpu_schedstat") == 0)
+			e->acct = A_SCHEDSTAT;
+	}
 	e->has_clock = bt_stream_class_borrow_default_clock_class_const(sc) != NULL;
 	e->vtid_idx = -1;
+	e->needs_vtid = e->kind == IH_EV_TASKLET_ENTRY || e->kind == IH_EV_TASKLET_EXIT || e->kind == IH_EV_INJECT;
+	e->feeds_rec = e->kind == IH_EV_TASKLET_EXIT || kind_slots(e->kind, A_NONE) & SLOT_BIT(S_IRQ_ID) ||
+		       e->kind == IH_EV_TASKLET_ENTRY;
 	if (e->kind < 0)
 		return e;
 	if (pfc && bt_field_class_get_type(pfc) == BT_FIELD_CLASS_TYPE_STRUCTURE) {
@@ -331,6 +493,8 @@ static struct sink_evc *evc_resolve(struct ih_sink *sink, const bt_event_class *
 			if (!bt_field_class_type_is(t, BT_FIELD_CLASS_TYPE_INTEGER))
 				continue;
 			e->slot[i] = (uint8_t)slot_of(bt_field_class_structure_member_get_name(m));
+			if (!(kind_slots(e->kind, e->acct) & SLOT_BIT(e->slot[i])))
+				e->slot[i] = S_NONE;
 			e->is_signed[i] = bt_field_class_type_is(t, BT_FIELD_CLASS_TYPE_SIGNED_INTEGER);
 		}
 	}
@@ -382,64 +546,164 @@ static int dup_string_member(const bt_field *st, const char *name, char **out)
 	return 0;
 }
 
-/* Records the trace a stream belongs to (host, UUID, name).  Returns 0, or
- * -1 after appending an error cause (out of memory, a second trace). */
+/* Formats a trace UUID; NULL when out of memory. */
+static char *uuid_text(bt_uuid uuid)
+{
+	char *s = malloc(37);
+
+	if (s)
+		snprintf(s, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+			 uuid[0], uuid[1], uuid[2], uuid[3], uuid[4], uuid[5], uuid[6], uuid[7],
+			 uuid[8], uuid[9], uuid[10], uuid[11], uuid[12], uuid[13], uuid[14], uuid[15]);
+	return s;
+}
+
+/* Returns the run of TRACE, or NULL (no error) when there is none yet. */
+static struct sink_run *run_of_trace(struct ih_sink *sink, const bt_trace *trace)
+{
+	for (size_t i = 0; i < sink->nruns; i++)
+		if (sink->runs[i]->trace == trace)
+			return sink->runs[i];
+	return NULL;
+}
+
+/* The trace's name as given to run.trace (see sink_run_info). */
+static const char *run_trace_text(const struct ih_sink *sink, const struct sink_run *run)
+{
+	if (sink->trace_param && sink->nruns == 1)
+		return sink->trace_param;
+	if (run->trace_name)
+		return run->trace_name;
+	return sink->trace_param ? sink->trace_param : "";
+}
+
+/* Starts the run of the trace a stream belongs to (on the trace's first
+ * stream, before any of its events): host, UUID, name, and the run row, which
+ * refuses a UUID already analyzed (unless replace).  Returns 0, or -1 after
+ * appending an error cause. */
 static int sink_stream_beginning(struct ih_sink *sink, const bt_message *msg)
 {
 	const bt_stream *stream = bt_message_stream_beginning_borrow_stream_const(msg);
 	const bt_trace *trace = bt_stream_borrow_trace_const(stream);
+	struct sink_run *run, **runs;
 	const bt_value *host;
 	bt_uuid uuid;
+	int ret = -1;
 
-	if (sink->first_trace) {
-		/* irq_id is unique within one run's trace only: two traces
-		 * (two hosts, two runs) would mix their interrupts. */
-		if (trace != sink->first_trace) {
-			SINK_ERROR_CAUSE(sink, "input holds more than one trace (%s and %s); analyze one trace "
-					 "per run", sink->trace_name ? sink->trace_name : "?",
-					 bt_trace_get_name(trace) ? bt_trace_get_name(trace) : "?");
-			return -1;
-		}
-		return 0;
+	if (run_of_trace(sink, trace)) {
+		ret = 0;
+		goto end;
 	}
-	sink->first_trace = trace;
-	host = bt_trace_borrow_environment_entry_value_by_name_const(trace, "hostname");
-	if (host && bt_value_is_string(host) && !(sink->host = strdup(bt_value_string_get(host))))
+	run = calloc(1, sizeof(*run));
+	runs = realloc(sink->runs, (sink->nruns + 1) * sizeof(*runs));
+	if (!run || !runs) {
+		free(run);
+		if (runs)
+			sink->runs = runs;
 		goto oom;
-	if (bt_trace_get_name(trace) && !(sink->trace_name = strdup(bt_trace_get_name(trace))))
+	}
+	sink->runs = runs;
+	sink->runs[sink->nruns++] = run;
+	run->trace = trace;
+	run->sink = sink;
+	if (!(run->rec = ih_rec_create(sink_emit, run)))
+		goto oom;
+	host = bt_trace_borrow_environment_entry_value_by_name_const(trace, "hostname");
+	if (host && bt_value_is_string(host) && !(run->host = strdup(bt_value_string_get(host))))
+		goto oom;
+	if (bt_trace_get_name(trace) && !(run->trace_name = strdup(bt_trace_get_name(trace))))
 		goto oom;
 	uuid = bt_trace_get_uuid(trace);
-	if (uuid) {
-		sink->uuid = malloc(37);
-		if (!sink->uuid)
-			goto oom;
-		snprintf(sink->uuid, 37,
-			 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-			 uuid[0], uuid[1], uuid[2], uuid[3], uuid[4], uuid[5], uuid[6], uuid[7],
-			 uuid[8], uuid[9], uuid[10], uuid[11], uuid[12], uuid[13], uuid[14], uuid[15]);
+	if (uuid && !(run->uuid = uuid_text(uuid)))
+		goto oom;
+	run->srun = ih_store_run_begin(sink->store, run_trace_text(sink, run), run->uuid, sink->replace,
+				       sink->err, sizeof(sink->err));
+	if (!run->srun) {
+		SINK_ERROR_CAUSE(sink, "%s", sink->err);
+		goto end;
 	}
-	return 0;
+	ret = 0;
+	goto end;
+oom:
+	SINK_ERROR_CAUSE(sink, "Out of memory.");
+end:
+	return ret;
+}
+
+/* The run an event's stream belongs to (cached per stream).  NULL when the
+ * trace's stream beginning was never seen (cannot happen with a conforming
+ * upstream; the caller reports it). */
+static struct sink_run *sink_run_of(struct ih_sink *sink, const bt_event *event)
+{
+	const bt_stream *stream = bt_event_borrow_stream_const(event);
+
+	if (stream != sink->last_stream) {
+		sink->last_run = run_of_trace(sink, bt_stream_borrow_trace_const(stream));
+		sink->last_stream = stream;
+	}
+	return sink->last_run;
+}
+
+/* Feeds an accounting event to the run's steal accounting.  Returns 0, or -1
+ * after appending an error cause. */
+static int sink_acct(struct ih_sink *sink, struct sink_run *run, int acct, int64_t ts, const uint64_t *v)
+{
+	int r = 0;
+
+	if (!run->steal && !(run->steal = ih_steal_create(run->start_ns, sink->window_ns)))
+		goto oom;
+	switch (acct) {
+	case A_RUNSTATE:
+		r = ih_steal_runstate(run->steal, ts, (uint32_t)v[S_VCPU], (uint32_t)v[S_GUEST],
+				      (uint32_t)v[S_PCPU], (unsigned)v[S_OLD], (unsigned)v[S_NEW]);
+		break;
+	case A_ACCOUNT: {
+		uint64_t cum[IH_HV_COUNT_] = { v[S_IRQ_NS], v[S_SOFTIRQ_NS], v[S_TASKLET_NS], v[S_LOCK_SPIN_NS] };
+
+		r = ih_steal_account(run->steal, ts, (uint32_t)v[S_VCPU], cum);
+		break;
+	}
+	case A_LOCK_STAT:
+		r = ih_steal_lock_sample(run->steal, (uint32_t)v[S_LOCK], (uint32_t)v[S_PCPU], v[S_ACQ],
+					 v[S_CONTENDED], v[S_WAIT_NS], v[S_HOLD_NS]);
+		break;
+	case A_SCHEDSTAT:
+		r = ih_steal_schedstat(run->steal, ts, (uint32_t)v[S_PCPU], v[S_RUN_NS], v[S_RUN_DELAY_NS]);
+		break;
+	default:
+		break;
+	}
+	if (!r)
+		return 0;
 oom:
 	SINK_ERROR_CAUSE(sink, "Out of memory.");
 	return -1;
 }
 
-/* Decodes one event message and feeds it to the reconstruction.  Returns 0,
- * or -1 after appending an error cause. */
+/* Decodes one event message and feeds it to its run's reconstruction or
+ * steal accounting.  Returns 0, or -1 after appending an error cause. */
 static int sink_event(struct ih_sink *sink, const bt_message *msg)
 {
 	const bt_event *event = bt_message_event_borrow_event_const(msg);
 	const bt_event_class *ec = bt_event_borrow_class_const(event);
 	struct sink_evc *e = evc_slot(sink, ec);
+	struct sink_run *run = sink_run_of(sink, event);
 	struct ih_rec_event ev;
 	const bt_field *payload;
+	uint64_t v[S_RUN_DELAY_NS + 1];
 	int64_t ts = 0;
 
+	if (!run) {
+		SINK_ERROR_CAUSE(sink, "Event of a stream that never began: event=%s", bt_event_class_get_name(ec));
+		return -1;
+	}
 	if (!e->ec && !(e = evc_resolve(sink, ec))) {
 		SINK_ERROR_CAUSE(sink, "Out of memory.");
 		return -1;
 	}
-	sink->events++;
+	run->events++;
+	if (++sink->events == 10000)
+		ih_test_point("decoding");
 	if (e->has_clock) {
 		const bt_clock_snapshot *cs = bt_message_event_borrow_default_clock_snapshot_const(msg);
 
@@ -448,54 +712,52 @@ static int sink_event(struct ih_sink *sink, const bt_message *msg)
 					 bt_event_class_get_name(ec));
 			return -1;
 		}
-		if (!sink->has_times) {
-			sink->has_times = true;
-			sink->start_ns = ts;
+		if (!run->has_times) {
+			run->has_times = true;
+			run->start_ns = ts;
 		}
-		sink->end_ns = ts;
+		run->end_ns = ts;
 	}
+	if (!(sink->events & 0x3fff) && sink->result && sink->result->progress)
+		sink->result->progress(sink->result->progress_ctx, sink->events, ts);
 	if (e->kind < 0)
 		return 0;
-	sink->ih_events++;
+	run->ih_events++;
 	if (!e->has_clock) {
 		SINK_ERROR_CAUSE(sink, "irqhop event without a clock: event=%s", bt_event_class_get_name(ec));
 		return -1;
 	}
 
 	memset(&ev, 0, sizeof(ev));
+	memset(v, 0, sizeof(v));
 	ev.kind = (enum ih_ev)e->kind;
 	ev.ts = ts;
 	payload = bt_event_borrow_payload_field_const(event);
 	for (int i = 0; i < e->nmembers; i++) {
-		uint64_t v;
-
 		if (!e->slot[i])
 			continue;
-		v = field_uint(bt_field_structure_borrow_member_field_by_index_const(payload, (uint64_t)i),
-			       e->is_signed[i]);
-		switch ((enum sink_slot)e->slot[i]) {
-		case S_IRQ_ID: ev.irq_id = v; break;
-		case S_PCPU: ev.pcpu = (uint32_t)v; break;
-		case S_VCPU: ev.vcpu = (uint32_t)v; break;
-		case S_SOURCE: ev.source = (uint32_t)v; break;
-		case S_VECTOR: ev.vector = (uint32_t)v; break;
-		case S_TARGET_PCPU: ev.target_pcpu = (uint32_t)v; break;
-		case S_EFD: ev.efd = (uint32_t)v; break;
-		case S_WORKER: ev.worker = (uint32_t)v; break;
-		case S_TASKLET: ev.tasklet = v; break;
-		case S_WORK: ev.work = v; break;
-		case S_LOCK_WAIT: ev.lock_wait_ns = v; break;
-		case S_VM_LOCK_WAIT: ev.vm_lock_wait_ns = v; break;
-		case S_MODE: ev.mode = (uint8_t)v; break;
-		case S_QUEUED: ev.queued = (uint8_t)v; break;
-		case S_RAISED: sink->raised = v; break;
-		case S_ACKED: sink->acked = v; break;
-		case S_HOST_STEAL: sink->host_steal = v; break;
-		case S_HOST_TOTAL: sink->host_total = v; break;
-		case S_NONE: break;
-		}
+		v[e->slot[i]] = field_uint(bt_field_structure_borrow_member_field_by_index_const(payload, (uint64_t)i),
+					   e->is_signed[i]);
 	}
-	if (e->vtid_idx >= 0) {
+	if (e->acct)
+		return sink_acct(sink, run, e->acct, ts, v);
+	ev.irq_id = v[S_IRQ_ID];
+	ev.pcpu = (uint32_t)v[S_PCPU];
+	ev.vcpu = (uint32_t)v[S_VCPU];
+	ev.source = (uint32_t)v[S_SOURCE];
+	ev.vector = (uint32_t)v[S_VECTOR];
+	ev.target_pcpu = (uint32_t)v[S_TARGET_PCPU];
+	ev.efd = (uint32_t)v[S_EFD];
+	ev.worker = (uint32_t)v[S_WORKER];
+	ev.tasklet = v[S_TASKLET];
+	ev.work = v[S_WORK];
+	ev.lock_wait_ns = v[S_LOCK_WAIT];
+	ev.vm_lock_wait_ns = v[S_VM_LOCK_WAIT];
+	ev.mode = (uint8_t)v[S_MODE];
+	ev.queued = (uint8_t)v[S_QUEUED];
+	if (!e->feeds_rec && ev.kind != IH_EV_RUN_BEGIN && ev.kind != IH_EV_RUN_END)
+		return 0;	/* nothing for the hops (irq_exit, vcpu_kick, ...) */
+	if (e->needs_vtid && e->vtid_idx >= 0) {
 		const bt_field *ctx = bt_event_borrow_common_context_field_const(event);
 		const bt_field *f = bt_field_structure_borrow_member_field_by_index_const(ctx, (uint64_t)e->vtid_idx);
 
@@ -505,86 +767,247 @@ static int sink_event(struct ih_sink *sink, const bt_message *msg)
 	}
 	switch (ev.kind) {
 	case IH_EV_RUN_BEGIN:
-		if (sink->has_run_begin)
+		if (run->has_run_begin)
 			SINK_WARN(sink, "Second run_begin event; keeping the last one's configuration: ts=%" PRId64, ts);
-		sink->has_run_begin = true;
-		if (dup_string_member(payload, "label", &sink->run_label) ||
-		    dup_string_member(payload, "scenario", &sink->scenario) ||
-		    dup_string_member(payload, "tasklet_mode", &sink->tasklet_mode) ||
-		    dup_string_member(payload, "notifier_mode", &sink->notifier_mode)) {
+		run->has_run_begin = true;
+		if (dup_string_member(payload, "label", &run->run_label) ||
+		    dup_string_member(payload, "scenario", &run->scenario) ||
+		    dup_string_member(payload, "tasklet_mode", &run->tasklet_mode) ||
+		    dup_string_member(payload, "notifier_mode", &run->notifier_mode)) {
 			SINK_ERROR_CAUSE(sink, "Out of memory.");
 			return -1;
 		}
 		return 0;
 	case IH_EV_RUN_END:
-		sink->has_run_end = true;
+		run->has_run_end = true;
+		run->raised = v[S_RAISED];
+		run->acked = v[S_ACKED];
+		run->host_steal = v[S_HOST_STEAL];
+		run->host_total = v[S_HOST_TOTAL];
 		return 0;
 	default:
 		break;
 	}
-	if (ih_rec_feed(sink->rec, &ev)) {
+	if (ih_rec_feed(run->rec, &ev)) {
 		SINK_ERROR_CAUSE(sink, "%s", sink->err[0] ? sink->err : "Out of memory.");
 		return -1;
 	}
 	return 0;
 }
 
-/* End of the input: flush, commit.  Returns 0, or -1 after appending an
- * error cause (the run is then rolled back). */
+/* Counts a discarded-events message against its stream's run.  Lost
+ * tasklet_exit events would leave a bracket open and attach later injects to
+ * the wrong run, so the trace's open brackets are closed: interrupts served
+ * across the gap are then stored incomplete, never wrong.  Returns 0, or -1
+ * after appending an error cause. */
+static int sink_discarded(struct ih_sink *sink, const bt_message *msg)
+{
+	const bt_stream *stream = bt_message_discarded_events_borrow_stream_const(msg);
+	struct sink_run *run = run_of_trace(sink, bt_stream_borrow_trace_const(stream));
+	uint64_t n = 0;
+
+	if (!run) {
+		SINK_ERROR_CAUSE(sink, "Discarded events in a stream that never began.");
+		return -1;
+	}
+	if (bt_message_discarded_events_get_count(msg, &n) == BT_PROPERTY_AVAILABILITY_AVAILABLE) {
+		uint64_t id = bt_stream_get_id(stream);
+		size_t i;
+
+		/* LTTng 2.13's per-packet counters can go backwards under heavy
+		 * loss (docs/record.md): babeltrace2 then reports a wrapped,
+		 * huge count.  Adding modulo 2^64 gives each stream's net
+		 * count, which is the tracer's own total. */
+		run->discarded += n;
+		for (i = 0; i < run->ndisc && run->disc[i].id != id; i++)
+			;
+		if (i == run->ndisc) {
+			void *p = realloc(run->disc, (run->ndisc + 1) * sizeof(*run->disc));
+
+			if (!p) {
+				SINK_ERROR_CAUSE(sink, "Out of memory.");
+				return -1;
+			}
+			run->disc = p;
+			run->disc[run->ndisc].id = id;
+			run->disc[run->ndisc].count = 0;
+			run->ndisc++;
+		}
+		run->disc[i].count += n;
+	}
+	ih_rec_discontinuity(run->rec);
+	return 0;
+}
+
+/* Builds the vcpu list of RUN from its scenario's guests (vCPU ids in guest
+ * order).  Returns 0, or -1 when out of memory (a scenario that does not
+ * parse gives no list and a warning). */
+static int run_vcpus(struct ih_sink *sink, struct sink_run *run, struct ih_json_guest **guests,
+		     size_t *nguests, struct ih_store_vcpu **vcpus, size_t *nvcpus, const char ***names)
+{
+	size_t n = 0, k = 0;
+
+	*vcpus = NULL;
+	*nvcpus = 0;
+	*names = NULL;
+	if (!run->scenario)
+		return 0;
+	if (ih_json_scenario_guests(run->scenario, guests, nguests)) {
+		SINK_WARN(sink, "Cannot read the guests of run_begin's scenario (not JSON?): vcpu table left "
+			  "to the runstate events: trace=%s", run->trace_name ? run->trace_name : "?");
+		return 0;
+	}
+	for (size_t g = 0; g < *nguests; g++)
+		n += (*guests)[g].nvcpus;
+	if (*nguests && !(*names = calloc(*nguests, sizeof(**names))))
+		return -1;
+	if (n && !(*vcpus = calloc(n, sizeof(**vcpus))))
+		return -1;
+	for (size_t g = 0; g < *nguests; g++) {
+		(*names)[g] = (*guests)[g].name;
+		for (size_t i = 0; i < (*guests)[g].nvcpus; i++, k++) {
+			(*vcpus)[k].guest = (*guests)[g].name;
+			(*vcpus)[k].kind = (*guests)[g].kind;
+			(*vcpus)[k].pcpu = (*guests)[g].vcpu_pcpus[i];
+		}
+	}
+	*nvcpus = n;
+	return 0;
+}
+
+/* Flushes RUN's interrupts and writes its tables.  Returns 0, or -1 after
+ * appending an error cause. */
+static int sink_finish_run(struct ih_sink *sink, struct sink_run *run, struct ih_store_result *res)
+{
+	const struct ih_rec_stats *rs = ih_rec_stats(run->rec);
+	struct ih_store_run_info info;
+	struct ih_json_guest *guests = NULL;
+	struct ih_store_vcpu *vcpus = NULL;
+	const char **names = NULL;
+	size_t nguests = 0, nvcpus = 0;
+	int ret = -1;
+
+	if (!run->ih_events) {
+		SINK_ERROR_CAUSE(sink, "trace %s has no irqhop events (no run_begin and no irqhop:* event; "
+				 "was the channel enabled with 'irqhop:*'?)", run_trace_text(sink, run));
+		goto end;
+	}
+	if (!run->has_run_begin)
+		SINK_WARN(sink, "Trace has no run_begin event: run configuration unknown: trace=%s, events=%" PRIu64,
+			  run_trace_text(sink, run), run->events);
+	if (ih_rec_flush(run->rec)) {
+		SINK_ERROR_CAUSE(sink, "%s", sink->err[0] ? sink->err : "Out of memory.");
+		goto end;
+	}
+	if (run->ndisc) {
+		char list[512];
+		size_t len = 0;
+
+		list[0] = '\0';
+		for (size_t i = 0; i < run->ndisc && len < sizeof(list) - 64; i++)
+			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%" PRIu64 ":%" PRIu64,
+						i ? "," : "", run->disc[i].id, run->disc[i].count);
+		SINK_WARN(sink, "Tracer discarded events: interrupts whose events were lost are stored "
+			  "incomplete; use larger sub-buffers: trace=%s, discarded=%" PRIu64
+			  ", per-stream=%s (stream-id:count)", run_trace_text(sink, run), run->discarded, list);
+	}
+	if (run->steal && ih_steal_finish(run->steal, run->end_ns))
+		goto oom;
+	if (run_vcpus(sink, run, &guests, &nguests, &vcpus, &nvcpus, &names))
+		goto oom;
+	memset(&info, 0, sizeof(info));
+	info.label = sink->label_param ? sink->label_param : run->run_label;
+	info.host = run->host;
+	info.trace = run_trace_text(sink, run);
+	info.tasklet_mode = run->tasklet_mode;
+	info.notifier_mode = run->notifier_mode;
+	info.scenario = run->scenario;
+	info.has_times = run->has_times;
+	info.start_ns = run->start_ns;
+	info.end_ns = run->end_ns;
+	info.events = run->events;
+	info.discarded = run->discarded;
+	info.has_run_end = run->has_run_end;
+	info.irqs_raised = run->raised;
+	info.irqs_acked = run->acked;
+	info.host_steal_ns = run->host_steal;
+	info.host_total_ns = run->host_total;
+	info.vcpus = vcpus;
+	info.nvcpus = nvcpus;
+	info.guests = names;
+	info.nguests = nguests;
+	if (ih_store_run_finish(run->srun, &info, run->steal, res, sink->err, sizeof(sink->err))) {
+		SINK_ERROR_CAUSE(sink, "%s", sink->err);
+		goto end;
+	}
+	SINK_INFO(sink, "Run written: db=%s, run-id=%" PRId64 ", host=%s, irqs=%" PRIu64 ", incomplete=%" PRIu64
+		  ", orphans=%" PRIu64 ", clamped=%" PRIu64 ", inflight-max=%" PRIu64 ", events=%" PRIu64
+		  ", discarded=%" PRIu64, sink->db, res->run_id, run->host ? run->host : "", res->irqs,
+		  res->incomplete, rs->orphans, rs->clamped, rs->inflight_max, run->events, run->discarded);
+	ret = 0;
+	goto end;
+oom:
+	SINK_ERROR_CAUSE(sink, "Out of memory.");
+end:
+	ih_json_guests_free(guests, nguests);
+	free(vcpus);
+	free(names);
+	return ret;
+}
+
+/* End of the input: every run's tables, then the commit.  Returns 0, or -1
+ * after appending an error cause (every run is then rolled back). */
+static double sink_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int sink_finish(struct ih_sink *sink)
 {
-	struct ih_store_result res;
-	struct ih_store_run run;
-	const struct ih_rec_stats *rs = ih_rec_stats(sink->rec);
+	struct ih_store_result first;
+	double t_decoded = sink_now(), t_written;
+	const struct ih_store_times *tm;
 
 	sink->finished = true;
-	if (!sink->ih_events) {
-		SINK_ERROR_CAUSE(sink, "trace %s has no irqhop events (no run_begin and no irqhop:* event; "
-				 "was the channel enabled with 'irqhop:*'?)",
-				 sink->trace_param ? sink->trace_param :
-				 sink->trace_name ? sink->trace_name : "(input)");
+	ih_test_point("finishing");
+	memset(&first, 0, sizeof(first));
+	if (!sink->nruns) {
+		SINK_ERROR_CAUSE(sink, "trace %s has no irqhop events (no stream at all)",
+				 sink->trace_param ? sink->trace_param : "(input)");
 		return -1;
 	}
-	if (!sink->has_run_begin)
-		SINK_WARN(sink, "Trace has no run_begin event: run configuration unknown: events=%" PRIu64,
-			  sink->events);
-	if (ih_rec_flush(sink->rec)) {
-		SINK_ERROR_CAUSE(sink, "%s", sink->err[0] ? sink->err : "Out of memory.");
-		return -1;
+	for (size_t i = 0; i < sink->nruns; i++) {
+		struct ih_store_result res;
+
+		memset(&res, 0, sizeof(res));
+		if (sink_finish_run(sink, sink->runs[i], &res))
+			return -1;
+		if (i == 0)
+			first = res;
 	}
-	memset(&run, 0, sizeof(run));
-	run.label = sink->label_param ? sink->label_param : sink->run_label;
-	run.host = sink->host;
-	run.trace = sink->trace_param ? sink->trace_param : sink->trace_name;
-	run.trace_uuid = sink->uuid;
-	run.tasklet_mode = sink->tasklet_mode;
-	run.notifier_mode = sink->notifier_mode;
-	run.scenario = sink->scenario;
-	run.has_times = sink->has_times;
-	run.start_ns = sink->start_ns;
-	run.end_ns = sink->end_ns;
-	run.events = sink->events;
-	run.discarded = sink->discarded;
-	run.has_run_end = sink->has_run_end;
-	run.irqs_raised = sink->raised;
-	run.irqs_acked = sink->acked;
-	run.host_steal_ns = sink->host_steal;
-	run.host_total_ns = sink->host_total;
-	if (ih_store_finish(sink->store, &run, &res, sink->err, sizeof(sink->err))) {
+	t_written = sink_now();
+	if (ih_store_commit(sink->store, sink->err, sizeof(sink->err))) {
 		SINK_ERROR_CAUSE(sink, "%s", sink->err);
 		return -1;
 	}
-	SINK_INFO(sink, "Committed run: db=%s, run-id=%" PRId64 ", irqs=%" PRIu64 ", incomplete=%" PRIu64
-		  ", orphans=%" PRIu64 ", clamped=%" PRIu64 ", inflight-max=%" PRIu64 ", events=%" PRIu64
-		  ", discarded=%" PRIu64, sink->db, res.run_id, res.irqs, res.incomplete, rs->orphans,
-		  rs->clamped, rs->inflight_max, sink->events, sink->discarded);
+	tm = ih_store_times(sink->store);
+	SINK_INFO(sink, "Committed: db=%s, runs=%zu, events=%" PRIu64 ", decode-s=%.3f, tables-s=%.3f, "
+		  "drain-s=%.3f, index-s=%.3f, commit-s=%.3f", sink->db, sink->nruns, sink->events,
+		  t_decoded - sink->t_start, t_written - t_decoded, tm->drain_s, tm->index_s, tm->commit_s);
 	if (sink->result) {
+		struct sink_run *run = sink->runs[0];
+
 		sink->result->committed = true;
-		sink->result->run_id = res.run_id;
-		sink->result->irqs = res.irqs;
-		sink->result->incomplete = res.incomplete;
-		sink->result->events = sink->events;
-		sink->result->discarded = sink->discarded;
+		sink->result->nruns = sink->nruns;
+		sink->result->run_id = first.run_id;
+		sink->result->replaced = first.replaced;
+		sink->result->irqs = first.irqs;
+		sink->result->incomplete = first.incomplete;
+		sink->result->events = run->events;
+		sink->result->discarded = run->discarded;
 	}
 	return 0;
 }
@@ -614,6 +1037,8 @@ bt_component_class_sink_consume_method_status ih_sink_consume(bt_self_component_
 		SINK_ERROR_CAUSE(sink, "Cannot read the input trace.");
 		goto error;
 	}
+	if (!sink->t_start)
+		sink->t_start = sink_now();
 	for (; i < count; i++) {
 		const bt_message *msg = msgs[i];
 		int ret = 0;
@@ -625,18 +1050,9 @@ bt_component_class_sink_consume_method_status ih_sink_consume(bt_self_component_
 		case BT_MESSAGE_TYPE_STREAM_BEGINNING:
 			ret = sink_stream_beginning(sink, msg);
 			break;
-		case BT_MESSAGE_TYPE_DISCARDED_EVENTS: {
-			uint64_t n = 0;
-
-			if (bt_message_discarded_events_get_count(msg, &n) == BT_PROPERTY_AVAILABILITY_AVAILABLE)
-				sink->discarded += n;
-			if (!sink->warned_discard) {
-				sink->warned_discard = true;
-				SINK_WARN(sink, "Tracer discarded events: interrupts whose events were lost are "
-					  "stored incomplete; use larger sub-buffers: first-count=%" PRIu64, n);
-			}
+		case BT_MESSAGE_TYPE_DISCARDED_EVENTS:
+			ret = sink_discarded(sink, msg);
 			break;
-		}
 		default:
 			break;
 		}

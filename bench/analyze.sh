@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# bench/analyze.sh BUILDDIR - the analyzer's speed (docs/benchmarks.md,
+# section "Analyzer").  bench/run.sh calls it; it also runs on its own.
+#
+#   1. records a ~1 M-event and a ~10 M-event passthrough trace (inside a
+#      private mount namespace with its own lttng-sessiond, like the tests)
+#      and checks nothing was discarded;
+#   2. decoding speed: `irqhop analyze` against `babeltrace2 TRACE -c
+#      sink.utils.dummy` on the big trace, interleaved, IH_BENCH_AN_TRIALS
+#      times (default 3): wall time, events/s and their ratio;
+#   3. where analyze's time goes (decode, index build, commit) from the
+#      plugin's INFO line in the stock babeltrace2 CLI;
+#   4. peak RSS on the 1 M- and 10 M-event traces and its growth;
+#   5. ingest into a database that already holds a run (existing indexes);
+#   6. hop_stats for one run on a database holding >= 10 M interrupts, with
+#      the current view and with the proposal of bench/analyze_hop_stats.sql.
+# Nothing passes or fails on time: every figure is printed next to the
+# reference measured in the same run.  IH_BENCH_AN_SMALL / IH_BENCH_AN_BIG
+# (recording seconds, default 4 and 50) tune the traces, IH_BENCH_AN_IRQS
+# (default 10000000) the size of the database of section 6.
+set -eu
+top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
+top_builddir=$(cd "${1:?usage: bench/analyze.sh BUILDDIR}" && pwd)
+export top_srcdir top_builddir
+# Several GB of traces and databases: under the build tree, not /tmp.
+if [ "${IH_ISOLATED:-}" != 1 ] || [ -z "${IH_BENCH_AN_TMP:-}" ]; then
+	IH_BENCH_AN_TMP=${IH_BENCH_AN_TMP:-$top_builddir/bench/analyze-tmp}
+	mkdir -p "$IH_BENCH_AN_TMP"
+	export IH_BENCH_AN_TMP
+fi
+export TMPDIR=$IH_BENCH_AN_TMP
+. "$top_srcdir/tests/lib/isolate.sh"
+ih_isolate "$0" "$@"
+
+IRQHOP=$top_builddir/irqhop
+BT=${BABELTRACE2:-babeltrace2}
+SMALL_S=${IH_BENCH_AN_SMALL:-4}
+BIG_S=${IH_BENCH_AN_BIG:-50}
+TRIALS=${IH_BENCH_AN_TRIALS:-3}
+T=$IH_TMP
+say() { printf '%s\n' "$*"; }
+
+say "== Analyzer: irqhop analyze against babeltrace2 -c sink.utils.dummy"
+for t in small:$SMALL_S big:$BIG_S; do
+	name=${t%%:*} secs=${t##*:}
+	"$IRQHOP" record --scenario passthrough --rate 100000 --duration "$secs" --seed 11 \
+		--output "$T/$name" > "$T/rec-$name.out" 2>&1
+	if ! grep -q "(0 events discarded)" "$T/rec-$name.out"; then
+		say "warning: the $name trace lost events: $(tail -n 1 "$T/rec-$name.out")"
+	fi
+done
+
+# timed OUT CMD...: runs CMD, appends "wall_s peak_rss_kb cpu_s" to OUT.
+timed() { local out=$1; shift; /usr/bin/time -f '%e %M %U %S' -a -o "$out" "$@" > /dev/null 2>> "$T/timed.err"; }
+events_of() { sed -n 's/.*irqs ([0-9]* incomplete), \([0-9]*\) events.*/\1/p' "$1" | head -n 1; }
+
+# 2. Speed, interleaved so that both see the same machine.
+for i in $(seq "$TRIALS"); do
+	timed "$T/dummy.t" "$BT" "$T/big" -c sink.utils.dummy
+	rm -f "$T/big.sqlite" "$T/big.sqlite-wal" "$T/big.sqlite-shm"
+	/usr/bin/time -f '%e %M %U %S' -a -o "$T/analyze.t" "$IRQHOP" analyze "$T/big" --db "$T/big.sqlite" \
+		> "$T/an-big.out" 2>> "$T/timed.err"
+done
+ev=$(events_of "$T/an-big.out")
+irqs=$(sqlite3 "$T/big.sqlite" "SELECT irqs FROM run")
+say "big trace: $ev events, $irqs interrupts, $(du -sm "$T/big" | cut -f1) MB"
+python3 - "$T/dummy.t" "$T/analyze.t" "$ev" <<'PY'
+import statistics, sys
+rows = lambda f: [[float(v) for v in l.split()] for l in open(f) if l[0].isdigit()]
+dr, ar = rows(sys.argv[1]), rows(sys.argv[2])
+d = [r[0] for r in dr]
+a = [r[0] for r in ar]
+ev = int(sys.argv[3])
+for i, (x, y, cx, cy) in enumerate(zip(d, a, dr, ar), 1):
+    print('trial %d: dummy %.2f s (%.2f M events/s), analyze %.2f s (%.2f M events/s), ratio %.2f;'
+          ' CPU s: dummy %.2f, analyze %.2f (both threads)'
+          % (i, x, ev / x / 1e6, y, ev / y / 1e6, x / y, cx[2] + cx[3], cy[2] + cy[3]))
+print('best: dummy %.2f M events/s, analyze %.2f M events/s, ratio %.2f; median ratio %.2f'
+      % (ev / min(d) / 1e6, ev / min(a) / 1e6, min(d) / min(a),
+         statistics.median(x / y for x, y in zip(d, a))))
+PY
+
+# 3. Where the time goes (the plugin in the stock CLI logs it at INFO).
+if [ -z "${IH_SANITIZERS:-}" ]; then
+	rm -f "$T/cli.sqlite"*
+	"$BT" --plugin-path="$top_builddir/analyzer/.libs" "$T/big" -c sink.irqhop.sqlite -l I \
+		-p "db=\"$T/cli.sqlite\"" 2>&1 | grep 'Committed:' | sed 's/^.*Committed: [^,]*, /breakdown: /'
+fi
+
+# 4. Peak RSS, 1 M against 10 M events.
+rm -f "$T/small.sqlite"*
+/usr/bin/time -f '%e %M' -o "$T/small.t" "$IRQHOP" analyze "$T/small" --db "$T/small.sqlite" > "$T/an-small.out" 2>&1
+sev=$(events_of "$T/an-small.out")
+python3 - "$T/small.t" "$T/analyze.t" "$sev" "$ev" <<'PY'
+import sys
+s = int(open(sys.argv[1]).read().split()[1])
+b = max(int(l.split()[1]) for l in open(sys.argv[2]))
+print('peak RSS: %d KB at %s events, %d KB at %s events: x%.2f for x%.1f events'
+      % (s, sys.argv[3], b, sys.argv[4], b / s, int(sys.argv[4]) / int(sys.argv[3])))
+PY
+
+# 5. Ingest into a database that already holds a run (indexes exist).
+cp "$T/big.sqlite" "$T/two.sqlite"
+/usr/bin/time -f '%e %M' -o "$T/two.t" "$IRQHOP" analyze "$T/small" --db "$T/two.sqlite" > /dev/null 2>&1
+say "small trace into a fresh database: $(cut -d' ' -f1 "$T/small.t") s; into one holding the big run: $(cut -d' ' -f1 "$T/two.t") s"
+
+# 6. hop_stats on a database holding >= 10 M interrupts: the big run copied
+# as further runs (irq rows, histograms, summaries).
+cp "$T/big.sqlite" "$T/many.sqlite"
+target=${IH_BENCH_AN_IRQS:-10000000}
+copies=$(( (target + irqs - 1) / irqs - 1 ))
+cols=$(sqlite3 "$T/many.sqlite" "SELECT group_concat(name, ', ') FROM pragma_table_info('irq') WHERE name <> 'run_id'")
+for c in $(seq "$copies"); do
+	sqlite3 "$T/many.sqlite" "BEGIN;
+		INSERT INTO run (label, trace, analyzer_version) VALUES ('copy $c', 'copy', 'bench');
+		INSERT INTO irq (run_id, $cols) SELECT last_insert_rowid(), $cols FROM irq WHERE run_id = 1;
+		INSERT INTO hop_hist SELECT (SELECT max(id) FROM run), path, hop, lo_ns, hi_ns, count FROM hop_hist WHERE run_id = 1;
+		INSERT INTO hop_summary SELECT (SELECT max(id) FROM run), path, hop, count, sum_ns, min_ns, max_ns FROM hop_summary WHERE run_id = 1;
+		COMMIT;"
+done
+cp "$T/many.sqlite" "$T/many-pct.sqlite"
+sqlite3 "$T/many-pct.sqlite" < "$top_srcdir/bench/analyze_hop_stats.sql"
+python3 - "$T/many.sqlite" "$T/many-pct.sqlite" <<'PY'
+import sqlite3, sys, time
+def best(con, sql, arg):
+    t = 1e9
+    for _ in range(5):
+        s = time.perf_counter(); r = con.execute(sql, arg).fetchall(); t = min(t, time.perf_counter() - s)
+    return t * 1000, r
+a = sqlite3.connect(sys.argv[1]); b = sqlite3.connect(sys.argv[2])
+n, runs = a.execute('SELECT count(*), count(DISTINCT run_id) FROM irq').fetchone()
+rid = a.execute('SELECT max(id) FROM run').fetchone()[0]
+q = 'SELECT * FROM %s WHERE run_id = ? ORDER BY path, hop'
+ta, ra = best(a, q % 'hop_stats', (rid,))
+tb, rb = best(b, q % 'hop_stats_pct', (rid,))
+plan = ' / '.join(r[3] for r in a.execute('EXPLAIN QUERY PLAN ' + q % 'hop_stats', (rid,)) if 'h' in r[3].split())
+print('hop_stats, one run, %d interrupts in %d runs: %.1f ms (plan: %s)' % (n, runs, ta, plan))
+print('proposed hop_stats (bench/analyze_hop_stats.sql): %.3f ms, same rows: %s, %.0fx faster'
+      % (tb, ra == rb, ta / tb))
+PY

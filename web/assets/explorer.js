@@ -1,0 +1,99 @@
+// explorer.js - the interrupt explorer of a run (/runs/ID/irqs): the
+// interrupts behind a histogram bin or percentile (?path=&hop=&lo=&hi=, from
+// GET /api/runs/ID/irqs), the slowest N (/irqs/slowest) and a sample
+// (/irqs/sample).  Each interrupt links to its waterfall.
+import { getJSON, el, fmtNs, fmtCount, setStatus } from '/assets/irqhop.js';
+
+const HOPS = {
+  passthrough: ['delivery', 'schedule', 'queue', 'assist', 'guest'],
+  timer: ['schedule', 'queue', 'assist', 'guest'],
+  irqfd: ['callback', 'defer', 'worker', 'inject', 'guest'],
+};
+
+// The hops of one interrupt as a bar of coloured parts, widths relative to
+// SCALE (the longest total in the table).
+function hopStrip(irq, scale) {
+  const parts = (HOPS[irq.path] || []).filter((h) => irq[`${h}_ns`] != null).map((h) => {
+    const s = el('span', { class: 'part', 'data-hop': h, title: `${h} ${fmtNs(irq[`${h}_ns`])}` });
+    s.style.width = `${((100 * irq[`${h}_ns`]) / (scale || 1)).toFixed(2)}%`;
+    return s;
+  });
+  return el('div', { class: 'strip' }, ...parts);
+}
+
+const lane = (v) => (v == null ? '–' : String(v));
+
+function irqTable(table, irqs, runId, withDur) {
+  const scale = Math.max(1, ...irqs.map((i) => i.total_ns || 0));
+  const cols = ['Interrupt', 'Path', ...(withDur ? ['Hop'] : []), 'Total', 'Hops', 'pCPU → tasklet → ack', 'vCPU'];
+  table.tHead.replaceChildren(el('tr', {}, ...cols.map((c) => el('th', { class: c === 'Total' || c === 'Hop' ? 'num' : null }, c))));
+  table.tBodies[0].replaceChildren(...irqs.map((i) => el('tr', { 'data-irq': i.irq_id },
+    el('td', { class: 'num' }, el('a', { href: `/runs/${runId}/irqs/${i.irq_id}` }, `#${i.irq_id}`)),
+    el('td', {}, i.path + (i.complete ? '' : ` (broken at ${i.broken_hop})`)),
+    ...(withDur ? [el('td', { class: 'num' }, fmtNs(i.dur_ns))] : []),
+    el('td', { class: 'num' }, fmtNs(i.total_ns)),
+    el('td', { class: 'stripcell' }, hopStrip(i, scale)),
+    el('td', {}, i.path === 'irqfd' ? `I/O ${lane(i.source)} → worker ${lane(i.worker)} → ${lane(i.ack_pcpu)}`
+      : `${lane(i.pcpu)} → ${lane(i.task_pcpu)} → ${lane(i.ack_pcpu)}`),
+    el('td', {}, lane(i.vcpu)))));
+}
+
+async function main() {
+  const m = /^\/runs\/([1-9][0-9]*)\/irqs$/.exec(location.pathname);
+  if (!m) {
+    setStatus('This page expects a URL of the form /runs/ID/irqs.', true);
+    return;
+  }
+  const id = m[1];
+  const q = new URLSearchParams(location.search);
+  const crumbs = document.getElementById('crumbs');
+  crumbs.append(' / ', el('a', { href: `/runs/${id}` }, `run ${id}`), ' / ', el('span', {}, 'interrupts'));
+  const path = q.get('path') || '';
+  const n = q.get('n') || '20';
+  try {
+    const run = await getJSON(`/api/runs/${id}`);
+    document.getElementById('title').textContent = `Interrupts of run ${id}${run.label ? ` — ${run.label}` : ''}`;
+    const form = document.getElementById('pick');
+    const sel = document.getElementById('f-path');
+    for (const p of run.paths || []) sel.append(el('option', { value: p.path }, p.path));
+    sel.value = path;
+    document.getElementById('f-n').value = n;
+    form.hidden = false;
+    const list = new URLSearchParams();
+    if (path) list.set('path', path);
+    list.set('n', n);
+    const jobs = [getJSON(`/api/runs/${id}/irqs/slowest?${list}`), getJSON(`/api/runs/${id}/irqs/sample?${list}`)];
+    if (q.get('hop')) {
+      const r = new URLSearchParams();
+      for (const k of ['path', 'hop', 'lo', 'hi', 'n']) if (q.get(k)) r.set(k, q.get(k));
+      jobs.push(getJSON(`/api/runs/${id}/irqs?${r}`));
+    }
+    const [slowest, sample, range] = await Promise.all(jobs);
+    if (range) {
+      const t = document.getElementById('range-table');
+      irqTable(t, range.irqs, id, true);
+      document.getElementById('range-title').textContent =
+        `${range.path} · ${range.hop} between ${fmtNs(range.lo_ns)} and ${fmtNs(range.hi_ns)}`;
+      document.getElementById('range-help').textContent = range.irqs.length
+        ? `${fmtCount(range.irqs.length)} interrupt${range.irqs.length === 1 ? '' : 's'} whose ${range.hop} hop lasted between ${range.lo_ns} ns and ${range.hi_ns} ns, shortest first${range.more ? ` (the first ${range.n}; more exist)` : ''}. Click one for its waterfall.`
+        : 'No interrupt of this run has that hop in that range.';
+      document.getElementById('range').hidden = false;
+    }
+    // One colour legend for the hop strips of every table.
+    const shownPaths = path ? [path] : Object.keys(HOPS);
+    const hopsShown = [...new Set(shownPaths.flatMap((p) => HOPS[p]))];
+    document.getElementById('legend').replaceChildren('Hops: ',
+      ...hopsShown.map((h) => el('span', { class: 'key' }, el('span', { class: 'swatch', 'data-hop': h }), h)));
+    irqTable(document.getElementById('slowest-table'), slowest.irqs, id, false);
+    document.getElementById('slowest').hidden = false;
+    irqTable(document.getElementById('sample-table'), sample.irqs, id, false);
+    document.getElementById('sample').hidden = false;
+    setStatus('');
+    document.body.dataset.ready = '1';
+  } catch (e) {
+    setStatus(`Cannot load the interrupts of run ${id}: ${e.message}`, true);
+    document.body.dataset.ready = 'error';
+  }
+}
+
+main();
