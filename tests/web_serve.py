@@ -111,6 +111,20 @@ SELECT run_id, path, hop, SUM(count), SUM(count * lo_ns), MIN(lo_ns), MAX(hi_ns)
 -- Per-path counts as the analyzer writes them (schema v2).
 INSERT INTO path_summary (run_id, path, irqs, complete)
 SELECT run_id, path, count(*), sum(complete) FROM irq GROUP BY run_id, path;
+-- Percentiles as the analyzer writes them (schema v4): nearest rank over
+-- the buckets, the bucket's upper bound clamped to the exact max.
+INSERT INTO hop_pct (run_id, path, hop, p50_ns, p90_ns, p99_ns, p999_ns)
+WITH c AS (
+  SELECT h.run_id, h.path, h.hop, h.hi_ns, s.count AS n, s.max_ns,
+         SUM(h.count) OVER (PARTITION BY h.run_id, h.path, h.hop ORDER BY h.lo_ns
+                            ROWS UNBOUNDED PRECEDING) AS cum
+  FROM hop_hist h JOIN hop_summary s USING (run_id, path, hop))
+SELECT run_id, path, hop,
+       MIN(MIN(CASE WHEN cum >= 0.50 * n THEN hi_ns END), MAX(max_ns)),
+       MIN(MIN(CASE WHEN cum >= 0.90 * n THEN hi_ns END), MAX(max_ns)),
+       MIN(MIN(CASE WHEN cum >= 0.99 * n THEN hi_ns END), MAX(max_ns)),
+       MIN(MIN(CASE WHEN cum >= 0.999 * n THEN hi_ns END), MAX(max_ns))
+FROM c GROUP BY run_id, path, hop;
 """
 
 
