@@ -9,7 +9,7 @@ bench_ih_bench_trace_SOURCES = bench/ih_bench_trace.c collector/ih_tp_provider.c
 bench_ih_bench_trace_CFLAGS = $(AM_CFLAGS) $(LTTNG_UST_CFLAGS)
 bench_ih_bench_trace_LDADD = collector/libihcollector.la $(LTTNG_UST_LIBS) -ldl
 CLEANFILES += bench/ih-bench-ops bench/ih-bench-trace
-EXTRA_DIST += bench/run.sh bench/timer-only.json bench/analyze.sh bench/analyze_hop_stats.sql bench/web.sh bench/web-mkdb.sh
+EXTRA_DIST += bench/run.sh bench/timer-only.json bench/analyze.sh bench/web.sh bench/web-mkdb.sh
 
 bench: bench/ih-bench-ops bench/ih-bench-trace irqhop irqhop-runtime
 	$(SHELL) $(top_srcdir)/bench/run.sh $(top_builddir)
