@@ -537,9 +537,9 @@ end:
 	return ret;
 }
 
-/* Writes each hop's percentiles into hop_pct when the database has that
- * table (the migration proposed in bench/analyze_hop_stats.sql: hop_stats
- * as a primary-key look-up); does nothing otherwise.  -1 with err set.
+/* Writes each hop's percentiles into hop_pct (schema v4, read by the
+ * hop_stats view as a primary-key look-up); does nothing on a database
+ * without that table.  -1 with err set.
  * Caller holds dbmu. */
 static int store_write_pct(struct ih_store_run *run, char *err, size_t errlen)
 {
