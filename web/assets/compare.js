@@ -122,7 +122,7 @@ async function main() {
       if (!byPath.has(c.path)) byPath.set(c.path, []);
       byPath.get(c.path).push(c);
     }
-    const todo = [];
+    const draws = [];
     for (const [path, list] of byPath) {
       const grid = el('div', { class: 'cdfgrid' });
       body.append(el('section', { class: 'path', 'data-path': path }, el('header', {}, el('h3', {}, path)), grid));
@@ -132,10 +132,10 @@ async function main() {
         const sets = [];
         if (c.a) sets.push({ label: `A: run ${cmp.a.id}`, color: COLOR_A, points: c.a });
         if (c.b) sets.push({ label: `B: run ${cmp.b.id}`, color: COLOR_B, points: c.b });
-        todo.push(() => cdf(box, `cmp:${path}/${c.hop}`, { sets, height: 190 }));
+        draws.push(() => cdf(box, `cmp:${path}/${c.hop}`, { sets, height: 190 }));
       }
     }
-    for (const t of todo) t();
+    for (const t of draws) t();
     setStatus('');
     document.body.dataset.ready = '1';
   } catch (e) {
