@@ -4,8 +4,8 @@
  *   {"guests": [{"name": "busy", "kind": "busy", "vcpu_pcpus": [0]}, ...], ...}
  * vCPU ids are assigned in guest order: guest 0's vCPUs first.
  *
- * A strict reader of RFC 8259 syntax (any value may appear anywhere, only
- * the members above are kept); no Babeltrace, no SQLite.
+ * Parsed strictly by jansson (trailing text is an error); only the members
+ * above are kept; no Babeltrace, no SQLite.
  */
 #ifndef IH_JSON_H
 #define IH_JSON_H

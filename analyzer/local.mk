@@ -3,7 +3,7 @@
 # The sink's code is one convenience library shared by the plugin module
 # (stock babeltrace2 CLI) and irqhop analyze (which creates the component
 # class directly from the linked code), and by the unit tests.
-IH_ANALYZER_CFLAGS = $(AM_CFLAGS) $(BABELTRACE2_CFLAGS) $(SQLITE_CFLAGS)
+IH_ANALYZER_CFLAGS = $(AM_CFLAGS) $(BABELTRACE2_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
 
 noinst_LTLIBRARIES += analyzer/libihsink.la
 analyzer_libihsink_la_SOURCES = \
@@ -15,6 +15,8 @@ analyzer_libihsink_la_SOURCES = \
 	analyzer/ih_store.c analyzer/ih_store.h \
 	analyzer/sqlite/sink.c analyzer/sqlite/sink.h
 analyzer_libihsink_la_CFLAGS = $(IH_ANALYZER_CFLAGS)
+# The scenario JSON of run_begin is read with jansson.
+analyzer_libihsink_la_LIBADD = $(JANSSON_LIBS)
 
 # irqhop analyze; the irqhop binary links schemas/libihdb.la itself.
 noinst_LTLIBRARIES += analyzer/libihanalyzer.la
