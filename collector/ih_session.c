@@ -4,6 +4,7 @@
  */
 #include "config.h"
 #include "collector/ih_session.h"
+#include "collector/ih_sessiond.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,17 +16,6 @@
 
 #include <lttng/lttng.h>
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* liblttng-ctl returns negative codes from most calls and positive enum
  * lttng_error_code values from the _ext ones; lttng_strerror wants them
@@ -73,7 +63,7 @@ static int add_context(struct ih_sess *s, enum lttng_event_context_type type,
 	ctx.ctx = type;
 	ret = lttng_add_context(s->handle, &ctx, NULL, IH_SESS_CHANNEL);
 	if (ret < 0) {
-		seterr(err, errlen, "cannot add the %s context to session %s: %s",
+		ih_sd_seterr(err, errlen, "cannot add the %s context to session %s: %s",
 			what, s->name, lterr(ret));
 		return -1;
 	}
@@ -94,7 +84,7 @@ static int configure(struct ih_sess *s, const struct ih_sess_config *cfg,
 	ust_domain(&dom);
 	s->handle = lttng_create_handle(s->name, &dom);
 	if (!s->handle) {
-		seterr(err, errlen, "cannot create a liblttng-ctl handle for session %s", s->name);
+		ih_sd_seterr(err, errlen, "cannot create a liblttng-ctl handle for session %s", s->name);
 		return -1;
 	}
 
@@ -102,7 +92,7 @@ static int configure(struct ih_sess *s, const struct ih_sess_config *cfg,
 	 * extended attributes plain structs lack. */
 	chan = lttng_channel_create(&dom);
 	if (!chan) {
-		seterr(err, errlen, "cannot allocate an LTTng channel (out of memory?)");
+		ih_sd_seterr(err, errlen, "cannot allocate an LTTng channel (out of memory?)");
 		return -1;
 	}
 	snprintf(chan->name, sizeof(chan->name), "%s", IH_SESS_CHANNEL);
@@ -113,7 +103,7 @@ static int configure(struct ih_sess *s, const struct ih_sess_config *cfg,
 	ret = lttng_enable_channel(s->handle, chan);
 	lttng_channel_destroy(chan);
 	if (ret < 0) {
-		seterr(err, errlen, "cannot create channel %s (%llu x %llu bytes per CPU): %s",
+		ih_sd_seterr(err, errlen, "cannot create channel %s (%llu x %llu bytes per CPU): %s",
 			IH_SESS_CHANNEL, (unsigned long long)cfg->num_subbuf,
 			(unsigned long long)cfg->subbuf_size, lterr(ret));
 		return -1;
@@ -121,7 +111,7 @@ static int configure(struct ih_sess *s, const struct ih_sess_config *cfg,
 
 	ev = lttng_event_create();
 	if (!ev) {
-		seterr(err, errlen, "cannot allocate an LTTng event rule (out of memory?)");
+		ih_sd_seterr(err, errlen, "cannot allocate an LTTng event rule (out of memory?)");
 		return -1;
 	}
 	ev->type = LTTNG_EVENT_TRACEPOINT;
@@ -143,7 +133,7 @@ static int configure(struct ih_sess *s, const struct ih_sess_config *cfg,
 		NULL, 0, NULL);
 	lttng_event_destroy(ev);
 	if (ret < 0) {
-		seterr(err, errlen, "cannot enable events %s in session %s: %s",
+		ih_sd_seterr(err, errlen, "cannot enable events %s in session %s: %s",
 			IH_SESS_EVENTS, s->name, lterr(ret));
 		return -1;
 	}
@@ -219,14 +209,14 @@ int ih_sess_check_relay_url(const char *url, char *err, size_t errlen)
 	 * descriptor parses the URL (and resolves HOST) without contacting
 	 * the relay. */
 	if (!relay_url_syntax(url)) {
-		seterr(err, errlen, "'%s' is not a net://HOST[:CTRL[:DATA]] URL", url);
+		ih_sd_seterr(err, errlen, "'%s' is not a net://HOST[:CTRL[:DATA]] URL", url);
 		return -1;
 	}
 	q = lttng_quiet(1);
 	desc = lttng_session_descriptor_network_create("irqhop-url-check", url, NULL);
 	lttng_quiet(q);
 	if (!desc) {
-		seterr(err, errlen, "'%s' is not a usable net://HOST[:CTRL[:DATA]] URL (unknown host?)", url);
+		ih_sd_seterr(err, errlen, "'%s' is not a usable net://HOST[:CTRL[:DATA]] URL (unknown host?)", url);
 		return -1;
 	}
 	lttng_session_descriptor_destroy(desc);
@@ -243,7 +233,7 @@ static int create(struct ih_sess *s, const struct ih_sess_config *cfg,
 
 	memset(s, 0, sizeof(*s));
 	if (!relay_url && (!cfg->output_dir || cfg->output_dir[0] != '/')) {
-		seterr(err, errlen, "the trace directory must be an absolute path");
+		ih_sd_seterr(err, errlen, "the trace directory must be an absolute path");
 		return -1;
 	}
 	unique_name(s->name, sizeof(s->name));
@@ -260,7 +250,7 @@ static int create(struct ih_sess *s, const struct ih_sess_config *cfg,
 		lttng_quiet(q);
 	}
 	if (!desc) {
-		seterr(err, errlen, relay_url ?
+		ih_sd_seterr(err, errlen, relay_url ?
 			"cannot describe a session streaming to %s (not a net://HOST[:CTRL[:DATA]] URL?)" :
 			"cannot describe a session writing to %s (invalid path?)", where);
 		return -1;
@@ -268,7 +258,7 @@ static int create(struct ih_sess *s, const struct ih_sess_config *cfg,
 	code = lttng_create_session_ext(desc);
 	lttng_session_descriptor_destroy(desc);
 	if (code != LTTNG_OK) {
-		seterr(err, errlen, "cannot create session %s %s %s: %s", s->name,
+		ih_sd_seterr(err, errlen, "cannot create session %s %s %s: %s", s->name,
 			relay_url ? "streaming to" : "writing to", where, lterr((int)code));
 		return -1;
 	}
@@ -282,7 +272,7 @@ static int create(struct ih_sess *s, const struct ih_sess_config *cfg,
 			char first[512];
 
 			snprintf(first, sizeof(first), "%s", err);
-			seterr(err, errlen, "streaming to %s: %s", relay_url, first);
+			ih_sd_seterr(err, errlen, "streaming to %s: %s", relay_url, first);
 		}
 
 		/* The first error is the one to report. */
@@ -309,7 +299,7 @@ int ih_sess_start(struct ih_sess *s, char *err, size_t errlen)
 	int ret = lttng_start_tracing(s->name);
 
 	if (ret < 0) {
-		seterr(err, errlen, "cannot start tracing in session %s: %s", s->name, lterr(ret));
+		ih_sd_seterr(err, errlen, "cannot start tracing in session %s: %s", s->name, lterr(ret));
 		return -1;
 	}
 	s->started = 1;
@@ -325,7 +315,7 @@ int ih_sess_stop(struct ih_sess *s, uint64_t *discarded, char *err, size_t errle
 	/* Blocks until the consumer daemon has written every sub-buffer. */
 	ret = lttng_stop_tracing(s->name);
 	if (ret < 0 && ret != -LTTNG_ERR_TRACE_ALREADY_STOPPED) {
-		seterr(err, errlen, "cannot stop tracing in session %s: %s", s->name, lterr(ret));
+		ih_sd_seterr(err, errlen, "cannot stop tracing in session %s: %s", s->name, lterr(ret));
 		return -1;
 	}
 	s->started = 0;
@@ -333,7 +323,7 @@ int ih_sess_stop(struct ih_sess *s, uint64_t *discarded, char *err, size_t errle
 	 * destroyed: read them now. */
 	n = lttng_list_channels(s->handle, &chans);
 	if (n < 0) {
-		seterr(err, errlen, "cannot list the channels of session %s: %s", s->name, lterr(n));
+		ih_sd_seterr(err, errlen, "cannot list the channels of session %s: %s", s->name, lterr(n));
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
@@ -344,7 +334,7 @@ int ih_sess_stop(struct ih_sess *s, uint64_t *discarded, char *err, size_t errle
 		ret = lttng_channel_get_discarded_event_count(&chans[i], &d);
 		if (ret < 0) {
 			free(chans);
-			seterr(err, errlen, "cannot read the discarded-event count of channel %s: %s",
+			ih_sd_seterr(err, errlen, "cannot read the discarded-event count of channel %s: %s",
 				IH_SESS_CHANNEL, lterr(ret));
 			return -1;
 		}
@@ -352,7 +342,7 @@ int ih_sess_stop(struct ih_sess *s, uint64_t *discarded, char *err, size_t errle
 	}
 	free(chans);
 	if (*discarded == UINT64_MAX) {
-		seterr(err, errlen, "channel %s is missing from session %s", IH_SESS_CHANNEL, s->name);
+		ih_sd_seterr(err, errlen, "channel %s is missing from session %s", IH_SESS_CHANNEL, s->name);
 		return -1;
 	}
 	return 0;
@@ -377,19 +367,19 @@ int ih_sess_destroy(struct ih_sess *s, int timeout_ms, char *err, size_t errlen)
 	 * interrupted or failed recording is cleaned up. */
 	code = lttng_destroy_session_ext(s->name, &dh);
 	if (code != LTTNG_OK) {
-		seterr(err, errlen, "cannot destroy session %s: %s", s->name, lterr((int)code));
+		ih_sd_seterr(err, errlen, "cannot destroy session %s: %s", s->name, lterr((int)code));
 		return -1;
 	}
 	st = lttng_destruction_handle_wait_for_completion(dh, timeout_ms);
 	if (st == LTTNG_DESTRUCTION_HANDLE_STATUS_TIMEOUT) {
-		seterr(err, errlen, "session %s was not destroyed within %d ms", s->name, timeout_ms);
+		ih_sd_seterr(err, errlen, "session %s was not destroyed within %d ms", s->name, timeout_ms);
 		rc = -1;
 	} else if (st != LTTNG_DESTRUCTION_HANDLE_STATUS_COMPLETED) {
-		seterr(err, errlen, "lost track of the destruction of session %s", s->name);
+		ih_sd_seterr(err, errlen, "lost track of the destruction of session %s", s->name);
 		rc = -1;
 	} else if (lttng_destruction_handle_get_result(dh, &result) !=
 			LTTNG_DESTRUCTION_HANDLE_STATUS_OK || result != LTTNG_OK) {
-		seterr(err, errlen, "destroying session %s failed: %s", s->name, lterr((int)result));
+		ih_sd_seterr(err, errlen, "destroying session %s failed: %s", s->name, lterr((int)result));
 		rc = -1;
 	}
 	lttng_destruction_handle_destroy(dh);

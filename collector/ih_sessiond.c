@@ -18,10 +18,7 @@
 
 #include <lttng/lttng.h>
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
+void ih_sd_seterr(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -52,7 +49,7 @@ int ih_sessiond_block_signals(sigset_t *old, char *err, size_t errlen)
 	wait_set(&set);
 	rc = pthread_sigmask(SIG_BLOCK, &set, old);
 	if (rc != 0) {
-		seterr(err, errlen, "cannot block signals: %s", strerror(rc));
+		ih_sd_seterr(err, errlen, "cannot block signals: %s", strerror(rc));
 		return -1;
 	}
 	return 0;
@@ -150,14 +147,14 @@ int ih_child_wait(pid_t pid, int timeout_ms, int *status, int *sig,
 		if (r == pid)
 			return 1;
 		if (r < 0 && errno != EINTR) {
-			seterr(err, errlen, "waitpid(%ld): %s", (long)pid, strerror(errno));
+			ih_sd_seterr(err, errlen, "waitpid(%ld): %s", (long)pid, strerror(errno));
 			return -1;
 		}
 		s = wait_signal(&set, deadline, &info);
 		if (s == 0)
 			return 0;
 		if (s < 0) {
-			seterr(err, errlen, "sigtimedwait: %s", strerror(errno));
+			ih_sd_seterr(err, errlen, "sigtimedwait: %s", strerror(errno));
 			return -1;
 		}
 		if (s != SIGCHLD && sig) {
@@ -241,13 +238,13 @@ int ih_sessiond_ensure(struct ih_sessiond *d, const sigset_t *child_mask,
 	if (logpath && !*logpath)
 		logpath = NULL;
 	if (access(prog, X_OK) != 0) {
-		seterr(err, errlen, "no session daemon is running and %s cannot be executed: %s",
+		ih_sd_seterr(err, errlen, "no session daemon is running and %s cannot be executed: %s",
 			prog, strerror(errno));
 		return -1;
 	}
 	pid = fork();
 	if (pid < 0) {
-		seterr(err, errlen, "cannot fork to start %s: %s", prog, strerror(errno));
+		ih_sd_seterr(err, errlen, "cannot fork to start %s: %s", prog, strerror(errno));
 		return -1;
 	}
 	if (pid == 0)
@@ -265,7 +262,7 @@ int ih_sessiond_ensure(struct ih_sessiond *d, const sigset_t *child_mask,
 		int status, s;
 
 		if (waitpid(pid, &status, WNOHANG) == pid) {
-			seterr(err, errlen, "%s exited before it was ready (%s)%s", prog,
+			ih_sd_seterr(err, errlen, "%s exited before it was ready (%s)%s", prog,
 				ih_child_status_str(status, how, sizeof(how)),
 				WIFEXITED(status) && WEXITSTATUS(status) == 127 ?
 				": cannot execute it" : "");
@@ -277,11 +274,11 @@ int ih_sessiond_ensure(struct ih_sessiond *d, const sigset_t *child_mask,
 		if (s == SIGUSR1 || s == SIGCHLD)
 			continue;   /* not our daemon's readiness; SIGCHLD: checked above */
 		if (s == 0)
-			seterr(err, errlen, "%s did not signal readiness within %d ms", prog, timeout_ms);
+			ih_sd_seterr(err, errlen, "%s did not signal readiness within %d ms", prog, timeout_ms);
 		else if (s < 0)
-			seterr(err, errlen, "sigtimedwait: %s", strerror(errno));
+			ih_sd_seterr(err, errlen, "sigtimedwait: %s", strerror(errno));
 		else
-			seterr(err, errlen, "interrupted by signal %d (%s) while starting %s", s, strsignal(s), prog);
+			ih_sd_seterr(err, errlen, "interrupted by signal %d (%s) while starting %s", s, strsignal(s), prog);
 		ih_child_end(pid, SIGTERM, 5000);
 		return -1;
 	}
@@ -289,7 +286,7 @@ int ih_sessiond_ensure(struct ih_sessiond *d, const sigset_t *child_mask,
 	 * daemon liblttng-ctl talks to (same HOME / LTTNG_HOME / rundir). */
 	alive = lttng_session_daemon_alive();
 	if (alive != 1) {
-		seterr(err, errlen, "%s (pid %ld) is ready but does not answer liblttng-ctl", prog, (long)pid);
+		ih_sd_seterr(err, errlen, "%s (pid %ld) is ready but does not answer liblttng-ctl", prog, (long)pid);
 		ih_child_end(pid, SIGTERM, 5000);
 		return -1;
 	}
@@ -320,7 +317,7 @@ int ih_sessiond_stop(struct ih_sessiond *d, int timeout_ms, char *err, size_t er
 	if (ih_sessiond_gone(d)) {
 		status = d->status;
 		if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-			seterr(err, errlen, "our lttng-sessiond (pid %ld) died during the run (%s)",
+			ih_sd_seterr(err, errlen, "our lttng-sessiond (pid %ld) died during the run (%s)",
 				(long)d->pid, ih_child_status_str(status, how, sizeof(how)));
 			rc = -1;
 		}
@@ -331,7 +328,7 @@ int ih_sessiond_stop(struct ih_sessiond *d, int timeout_ms, char *err, size_t er
 	if (ih_child_wait(d->pid, timeout_ms, &status, NULL, err, errlen) != 1) {
 		kill(d->pid, SIGKILL);
 		ih_child_wait(d->pid, 10000, &status, NULL, err, errlen);
-		seterr(err, errlen, "our lttng-sessiond (pid %ld) did not stop within %d ms; killed it",
+		ih_sd_seterr(err, errlen, "our lttng-sessiond (pid %ld) did not stop within %d ms; killed it",
 			(long)d->pid, timeout_ms);
 		rc = -1;
 	}

@@ -82,4 +82,8 @@ const char *ih_child_status_str(int status, char *buf, size_t len);
  * status.  Never fails (an already reaped pid gives status 0). */
 int ih_child_end(pid_t pid, int sig, int timeout_ms);
 
+/* Formats one error line into ERR (used by this module and ih_session.c,
+ * whose functions all report failures that way).  Never fails. */
+void ih_sd_seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 #endif
