@@ -5,6 +5,7 @@
 #include "analyzer/ih_store.h"
 #include "analyzer/ih_steal.h"
 #include "schemas/ih_db.h"
+#include "schemas/ih_order.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -23,11 +24,26 @@
 #define STORE_BATCH_ROWS 1024
 #define STORE_MAX_QUEUED 8
 
+/* Pairs per sorted part of one hop's order (hop_order, schemas/ih_order.h):
+ * 1 MiB per hop at most, so memory stays flat with the trace's size while
+ * a hop of 10 M interrupts still has only ~150 parts for readers to merge. */
+#define STORE_ORDER_PART ((size_t)1 << 16)
+
 struct store_batch {
 	struct store_batch *next;
+	struct ih_store_run *run;
 	int64_t run_id;
 	size_t n;
 	struct ih_rec_row rows[STORE_BATCH_ROWS];
+};
+
+/* One (path, hop) of a run's hop_order being collected: touched by the
+ * writer thread while it runs, then (after it is joined) by the thread that
+ * commits. */
+struct store_order {
+	struct ih_order_pair *buf;
+	size_t n, cap;
+	int64_t parts;		/* parts written so far */
 };
 
 struct ih_store_run {
@@ -40,6 +56,7 @@ struct ih_store_run {
 	uint64_t irqs, incomplete;
 	uint64_t path_irqs[IH_PATH_COUNT_], path_complete[IH_PATH_COUNT_];
 	struct ih_hist hist[IH_PATH_COUNT_][IH_HOP_COUNT_];
+	struct store_order order[IH_PATH_COUNT_][IH_HOP_COUNT_];
 };
 
 struct ih_store {
@@ -127,6 +144,55 @@ static int store_insert_row(struct ih_store *st, int64_t run_id, const struct ih
 	return rc;
 }
 
+/* Sorts and writes what O holds as the next part of (RUN, PATH, HOP) and
+ * empties it.  -1 with err set.  Caller holds dbmu (or the writer is
+ * stopped). */
+static int store_order_flush(struct ih_store_run *run, int path, int hop, char *err, size_t errlen)
+{
+	struct store_order *o = &run->order[path][hop];
+	char e2[400];
+
+	if (!o->n)
+		return 0;
+	if (ih_order_write_part(run->st->db, run->run_id, ih_cat_path_name((enum ih_path)path),
+				ih_cat_hop_name((enum ih_hop)hop), o->parts, o->buf, o->n, e2, sizeof(e2))) {
+		snprintf(err, errlen, "database %s: %s", run->st->path, e2);
+		return -1;
+	}
+	o->parts++;
+	o->n = 0;
+	return 0;
+}
+
+/* Adds ROW's hop durations (and its total when complete) to RUN's hop
+ * order, writing a part when one is full.  -1 with err set (out of memory
+ * or a failed insert).  Writer thread, holding dbmu. */
+static int store_order_add(struct ih_store_run *run, const struct ih_rec_row *row, char *err, size_t errlen)
+{
+	for (int hop = 0; hop < IH_HOP_COUNT_; hop++) {
+		struct store_order *o = &run->order[row->path][hop];
+
+		if (!ih_rec_row_has(row, (enum ih_col)hop))
+			continue;
+		if (o->n == o->cap) {
+			size_t cap = o->cap ? 2 * o->cap : 4096;
+			struct ih_order_pair *b = realloc(o->buf, cap * sizeof(*b));
+
+			if (!b) {
+				snprintf(err, errlen, "database %s: out of memory for the hop order", run->st->path);
+				return -1;
+			}
+			o->buf = b;
+			o->cap = cap;
+		}
+		o->buf[o->n].dur_ns = (uint64_t)row->col[hop];
+		o->buf[o->n].irq_id = row->irq_id;
+		if (++o->n == STORE_ORDER_PART && store_order_flush(run, row->path, hop, err, errlen))
+			return -1;
+	}
+	return 0;
+}
+
 /* Writer thread: inserts queued batches until closing and the queue is
  * empty.  After an error it keeps draining (without inserting) so the
  * producer never blocks forever; the error is reported through werr. */
@@ -155,6 +221,8 @@ static void *store_writer_main(void *arg)
 				snprintf(st->werr_msg, sizeof(st->werr_msg),
 					 "database %s: cannot insert interrupt %llu: %s", st->path,
 					 (unsigned long long)b->rows[i].irq_id, sqlite3_errmsg(st->db));
+				atomic_store(&st->werr, true);
+			} else if (store_order_add(b->run, &b->rows[i], st->werr_msg, sizeof(st->werr_msg))) {
 				atomic_store(&st->werr, true);
 			}
 		}
@@ -460,6 +528,7 @@ int ih_store_add_irq(struct ih_store_run *run, const struct ih_rec_row *row, cha
 			return -1;
 		}
 		run->cur->n = 0;
+		run->cur->run = run;
 		run->cur->run_id = run->run_id;
 	}
 	run->cur->rows[run->cur->n++] = *row;
@@ -803,6 +872,12 @@ int ih_store_commit(struct ih_store *st, char *err, size_t errlen)
 		goto error;
 	}
 	ih_test_point("indexing");
+	/* The writer is joined: the last, partial part of every hop order. */
+	for (struct ih_store_run *r = st->runs; r; r = r->next)
+		for (int p = 0; p < IH_PATH_COUNT_; p++)
+			for (int h = 0; h < IH_HOP_COUNT_; h++)
+				if (store_order_flush(r, p, h, err, errlen))
+					goto error;
 	if (ih_db_create_indexes(st->db, err, errlen))
 		goto error;
 	t2 = store_now();
@@ -853,8 +928,10 @@ void ih_store_destroy(struct ih_store *st)
 		free(r->cur);
 		free(r->uuid);
 		for (int p = 0; p < IH_PATH_COUNT_; p++)
-			for (int h = 0; h < IH_HOP_COUNT_; h++)
+			for (int h = 0; h < IH_HOP_COUNT_; h++) {
 				ih_hist_fini(&r->hist[p][h]);
+				free(r->order[p][h].buf);
+			}
 		free(r);
 	}
 	while (st->free_list) {

@@ -4,15 +4,18 @@
  * A store is one SQLite transaction holding one or more runs (one per
  * trace): ih_store_open() begins it, ih_store_run_begin() inserts a run row,
  * ih_store_add_irq() queues its interrupt rows, ih_store_run_finish() writes
- * its histograms, summaries and steal tables, ih_store_commit() creates the
- * indexes and commits; ih_store_destroy() before that rolls everything back.
+ * its histograms, summaries and steal tables, ih_store_commit() writes the
+ * last parts of the hop orders and commits; ih_store_destroy() before that rolls everything back.
  * Nothing of a run is visible unless ih_store_commit() succeeded.
  *
  * irq rows are inserted by a writer thread fed through a bounded queue of
  * row batches, so trace decoding does not wait on SQLite; the histograms
  * (hop_hist, hop_summary) are built in memory by the caller's thread as rows
  * are queued.  The two threads share the connection under a mutex (the
- * writer holds it for one batch at a time).
+ * writer holds it for one batch at a time).  The writer also collects each
+ * hop's (duration, irq_id) pairs and writes them sorted, in parts of
+ * bounded size, into hop_order (schemas/ih_order.h) as it goes, so nothing
+ * is left to index after decoding.
  */
 #ifndef IH_STORE_H
 #define IH_STORE_H
@@ -104,14 +107,16 @@ int ih_store_run_finish(struct ih_store_run *run, const struct ih_store_run_info
 			const struct ih_steal *steal, struct ih_store_result *res, char *err, size_t errlen);
 
 /* Seconds spent by ih_store_commit() (for the sink's INFO log and the
- * benchmarks): waiting for the writer to drain the queue, creating the
- * indexes, and the COMMIT itself (with SQLite's WAL checkpoint). */
+ * benchmarks): waiting for the writer to drain the queue, writing the last
+ * hop-order parts and the indexes of schemas/indexes.sql, and the COMMIT
+ * itself (with SQLite's WAL checkpoint). */
 struct ih_store_times {
 	double drain_s, index_s, commit_s;
 };
 const struct ih_store_times *ih_store_times(const struct ih_store *st);
 
-/* Drains the queue, stops the writer, creates the indexes and commits every
+/* Drains the queue, stops the writer, writes the last hop-order parts,
+ * creates the indexes and commits every
  * finished run.  Returns 0, or -1 with err set after rolling everything
  * back.  Either way ST is then only good for ih_store_destroy(). */
 int ih_store_commit(struct ih_store *st, char *err, size_t errlen);

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 #include "schemas/ih_db.h"
+#include "schemas/ih_order.h"
 #include "build-aux/embed.h"
 
 #include <stdio.h>
@@ -81,7 +82,7 @@ static int db_exec(sqlite3 *db, const char *path, const char *sql, const char *w
  * IMMEDIATE transaction; on failure rolls back and returns -1. */
 static int db_upgrade(sqlite3 *db, const char *path, char *err, size_t errlen)
 {
-	char buf[64];
+	char buf[64], e2[400];
 	int v, tables;
 
 	if (db_exec(db, path, "BEGIN IMMEDIATE", "cannot lock for schema setup", err, errlen))
@@ -121,6 +122,13 @@ static int db_upgrade(sqlite3 *db, const char *path, char *err, size_t errlen)
 			}
 			if (db_exec(db, path, (const char *)m->data, "migration failed", err, errlen))
 				goto error;
+			/* 005 re-keys irq and drops the per-hop indexes; the
+			 * runs already there get their hop_order rows here. */
+			if (next == 5 && ih_order_rebuild(db, e2, sizeof(e2))) {
+				snprintf(err, errlen, "database %s: migration to schema version 5 failed: %s",
+					 path, e2);
+				goto error;
+			}
 		}
 	}
 	snprintf(buf, sizeof(buf), "PRAGMA user_version = %d", IH_SCHEMA_VERSION);

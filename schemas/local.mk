@@ -2,10 +2,10 @@
 # migrations, and the code that opens a database through them.
 IH_SCHEMA_FILES = schemas/irqhop.sql schemas/indexes.sql
 # schemas/migrations/NNN.sql files are listed here as they are added.
-IH_MIGRATIONS = schemas/migrations/002.sql schemas/migrations/003.sql schemas/migrations/004.sql
+IH_MIGRATIONS = schemas/migrations/002.sql schemas/migrations/003.sql schemas/migrations/004.sql schemas/migrations/005.sql
 
 noinst_LTLIBRARIES += schemas/libihdb.la
-schemas_libihdb_la_SOURCES = schemas/ih_db.c schemas/ih_db.h build-aux/embed.h
+schemas_libihdb_la_SOURCES = schemas/ih_db.c schemas/ih_db.h schemas/ih_order.c schemas/ih_order.h build-aux/embed.h
 nodist_schemas_libihdb_la_SOURCES = schemas/ih_schema_files.c
 schemas_libihdb_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 schemas_libihdb_la_LIBADD = $(SQLITE_LIBS)
@@ -18,8 +18,11 @@ schemas/ih_schema_files.c: $(IH_SCHEMA_FILES) $(IH_MIGRATIONS) $(top_srcdir)/bui
 	  files=; for f in $(IH_SCHEMA_FILES) $(IH_MIGRATIONS); do files="$$files $(top_srcdir)/$$f"; done; \
 	  $(SHELL) $(top_srcdir)/build-aux/embed.sh ih_schema_files $$files > $@.tmp && mv $@.tmp $@
 
-check_PROGRAMS += tests/schemas_db.t
-TESTS += tests/schemas_db.t
+check_PROGRAMS += tests/schemas_db.t tests/schemas_order.t
+TESTS += tests/schemas_db.t tests/schemas_order.t
 tests_schemas_db_t_SOURCES = tests/schemas_db.c tests/tap.h
 tests_schemas_db_t_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 tests_schemas_db_t_LDADD = schemas/libihdb.la $(SQLITE_LIBS)
+tests_schemas_order_t_SOURCES = tests/schemas_order.c tests/tap.h
+tests_schemas_order_t_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
+tests_schemas_order_t_LDADD = schemas/libihdb.la $(SQLITE_LIBS)

@@ -4,6 +4,7 @@
  * all-or-nothing transaction.
  */
 #include "config.h"
+#include "schemas/ih_order.h"
 #include "tests/tap.h"
 #include "analyzer/ih_store.h"
 #include "schemas/ih_db.h"
@@ -128,8 +129,32 @@ int main(void)
 		ok(p99 >= 4950 && p99 <= 4950 * 101 / 100, "hop_stats p99 within 1%% of the exact 4950 (got %lld)",
 		   (long long)p99);
 	}
-	is_u64(q1("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'irq_run_total'"), 1,
-	       "indexes created");
+	is_u64(q1("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'irq'"), 0,
+	       "no index over irq to build (schema v5: key and hop_order)");
+	is_u64(q1("SELECT sum(count) FROM hop_order WHERE run_id = 1 AND path = 'passthrough' AND hop = 'delivery'"),
+	       N, "hop_order holds every delivery");
+	is_u64(q1("SELECT sum(count) FROM hop_order WHERE run_id = 1 AND path = 'passthrough' AND hop = 'total'"),
+	       N - N / 10, "hop_order's total holds the complete interrupts only");
+	{
+		struct ih_order_pair p[200];
+		size_t got = 0, bad_pairs = 0;
+		bool more = true;
+		sqlite3 *db = NULL;
+
+		ok(sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK, "open for hop_order");
+		ok(ih_order_range(db, 1, "passthrough", "delivery", 100, 199, 200, p, &got, &more, err,
+				  sizeof(err)) == 0, "range of delivery [100, 199] (%s)", err);
+		for (size_t i = 0; i < got; i++)
+			bad_pairs += p[i].dur_ns != 100 + i || p[i].irq_id != 100 + i;
+		ok(got == 100 && !more && bad_pairs == 0, "delivery [100, 199]: the 100 interrupts in order, no more "
+		   "(got %zu, more %d, %zu wrong)", got, more, bad_pairs);
+		ok(ih_order_range(db, 1, "passthrough", "delivery", 100, 199, 10, p, &got, &more, err,
+				  sizeof(err)) == 0 && got == 10 && more && p[9].dur_ns == 109, "n = 10 of them: more is set");
+		ok(ih_order_top(db, 1, "passthrough", "total", 3, p, &got, err, sizeof(err)) == 0 && got == 3 &&
+		   p[0].irq_id == N - 1 && p[1].irq_id == N - 2 && p[2].irq_id == N - 3 &&
+		   p[0].dur_ns == (uint64_t)N - 1 + 10, "the 3 slowest complete interrupts, slowest first");
+		sqlite3_close(db);
+	}
 	is_u64(q1("SELECT irqs * 1000 + complete FROM path_summary WHERE run_id = 1 AND path = 'passthrough'"),
 	       (uint64_t)N * 1000 + N - N / 10, "path_summary");
 

@@ -197,7 +197,7 @@ def db_rows(db, run):
     con = sqlite3.connect(db)
     con.row_factory = sqlite3.Row
     out = collections.defaultdict(list)
-    for r in con.execute('SELECT %s FROM irq WHERE run_id = ? ORDER BY rowid' % ', '.join(COLS), (run,)):
+    for r in con.execute('SELECT %s FROM irq WHERE run_id = ? ORDER BY irq_id, start_ns' % ', '.join(COLS), (run,)):
         out[r['irq_id']].append(dict(r))
     return con, out
 

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 #include "schemas/ih_db.h"
+#include "schemas/ih_order.h"
 #include "tests/tap.h"
 
 #include <stdlib.h>
@@ -56,14 +57,34 @@ int main(void)
 	/* A version-1 database holding a run migrates and keeps its data. */
 	snprintf(path, sizeof(path), "%s/v1.sqlite", dir);
 	ok(exec_sql(path, ih_db_schema_sql()) == 0 &&
-	   exec_sql(path, "PRAGMA user_version = 1; INSERT INTO run (label, trace, analyzer_version) VALUES ('old', '/t', '0')") == 0,
-	   "a version-1 database is made");
+	   exec_sql(path, "PRAGMA user_version = 1; INSERT INTO run (label, trace, analyzer_version) VALUES ('old', '/t', '0');"
+		    /* 300 interrupts, delivery 300..1 ns, every third incomplete. */
+		    "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 300) "
+		    "INSERT INTO irq (run_id, irq_id, path, start_ns, complete, delivery_ns, total_ns) "
+		    "SELECT 1, i, 'passthrough', 1000 + i, i % 3 <> 0, 301 - i, CASE WHEN i % 3 <> 0 THEN 1000 - i END FROM k") == 0,
+	   "a version-1 database with a run of 300 interrupts is made");
 	ok(ih_db_open_ro(path, &db, err, sizeof(err)) == -1 && strstr(err, "run irqhop analyze"),
 	   "read-only open of version 1 is refused with advice: %s", err);
 	ok(ih_db_open_rw(path, &db, err, sizeof(err)) == 0, "opening it for writing migrates it %s", err);
 	is_u64(scalar(db, "PRAGMA user_version"), IH_SCHEMA_VERSION, "to the current version");
 	is_u64(scalar(db, "SELECT count(*) FROM run WHERE label = 'old'"), 1, "its run survives");
 	is_u64(scalar(db, "SELECT count(*) FROM steal_breakdown"), 0, "the new views work on it");
+	is_u64(scalar(db, "SELECT count(*) FROM irq WHERE run_id = 1"), 300, "its interrupts survive the new key (v5)");
+	is_u64(scalar(db, "SELECT count(*) FROM hop WHERE hop = 'delivery'"), 300, "the hop view reads them");
+	is_u64(scalar(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'irq'"), 0,
+	       "no index over irq is left");
+	is_u64(scalar(db, "SELECT sum(count) FROM hop_order WHERE run_id = 1 AND hop = 'delivery'"), 300,
+	       "hop_order rebuilt from the irq rows: every delivery");
+	is_u64(scalar(db, "SELECT sum(count) FROM hop_order WHERE run_id = 1 AND hop = 'total'"), 200,
+	       "and the complete ones' totals");
+	{
+		struct ih_order_pair p[3];
+		size_t n = 0;
+
+		ok(ih_order_top(db, 1, "passthrough", "delivery", 3, p, &n, err, sizeof(err)) == 0 && n == 3 &&
+		   p[0].dur_ns == 300 && p[0].irq_id == 1 && p[2].dur_ns == 298 && p[2].irq_id == 3,
+		   "the rebuilt order reads back: slowest delivery first (%s)", err);
+	}
 	sqlite3_close(db);
 
 	snprintf(path, sizeof(path), "%s/future.sqlite", dir);

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "web/ih_web.h"
 #include "web/ih_regress.h"
+#include "schemas/ih_order.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -198,46 +199,33 @@ enum MHD_Result ih_web_api_run_hops(struct ih_web_request *req)
 	"ack_ns, total_ns, complete, broken_hop, delivery_ns, schedule_ns, queue_ns, assist_ns, " \
 	"callback_ns, defer_ns, worker_ns, inject_ns, guest_ns"
 
-/* Interrupts of run ?1 on path P whose duration COL is in [?3, ?4], by
- * duration, at most ?5 rows (?2 is unused: the path is a literal so that
- * the partial index irq_P_HOP of schemas/indexes.sql, on KEY = "COL + 0",
- * or irq_run_total for the total, serves the query).  One static statement per (path, hop): a
- * column name cannot be a bound parameter, so it is picked from this
- * table, never from the request. */
-#define IH_WEB_RANGE_SQL(p, col, key) \
-	"SELECT " IH_WEB_IRQ_COLUMNS ", " col " AS dur_ns FROM irq " \
-	"WHERE run_id = ?1 AND ?2 IS NOT NULL AND path = '" p "' AND " key " BETWEEN ?3 AND ?4 " \
-	"ORDER BY " key " LIMIT ?5"
-/* The hop indexes are on "COL + 0" (schemas/indexes.sql says why). */
-#define IH_WEB_RANGE_HOP(p, col) IH_WEB_RANGE_SQL(p, col, col " + 0")
-
-/* Every (path, hop) of hop_def, plus each path's "total", with the irq
- * column that holds its duration and the thread the hop runs (or waits) on:
- * the waterfall's lane (see ih_web_lane). */
+/* Every (path, hop) of hop_def, plus each path's "total", with the thread
+ * the hop runs (or waits) on: the waterfall's lane (see ih_web_lane).  The
+ * interrupts behind a hop's durations come from hop_order (schema v5,
+ * schemas/ih_order.h), not from an index over irq. */
 enum ih_web_lane_kind { IH_LANE_RAISE, IH_LANE_TASKLET, IH_LANE_IO, IH_LANE_WORKER,
 			IH_LANE_INJECT, IH_LANE_ACK, IH_LANE_NONE };
 static const struct ih_web_hop {
 	const char *path, *hop;
-	const char *sql_range;
 	enum ih_web_lane_kind lane;
 } ih_web_hops[] = {
-	{ "passthrough", "delivery", IH_WEB_RANGE_HOP("passthrough", "delivery_ns"), IH_LANE_RAISE },
-	{ "passthrough", "schedule", IH_WEB_RANGE_HOP("passthrough", "schedule_ns"), IH_LANE_RAISE },
-	{ "passthrough", "queue",    IH_WEB_RANGE_HOP("passthrough", "queue_ns"), IH_LANE_TASKLET },
-	{ "passthrough", "assist",   IH_WEB_RANGE_HOP("passthrough", "assist_ns"), IH_LANE_TASKLET },
-	{ "passthrough", "guest",    IH_WEB_RANGE_HOP("passthrough", "guest_ns"), IH_LANE_ACK },
-	{ "passthrough", "total",    IH_WEB_RANGE_SQL("passthrough", "total_ns", "total_ns"), IH_LANE_NONE },
-	{ "timer",       "schedule", IH_WEB_RANGE_HOP("timer", "schedule_ns"), IH_LANE_RAISE },
-	{ "timer",       "queue",    IH_WEB_RANGE_HOP("timer", "queue_ns"), IH_LANE_TASKLET },
-	{ "timer",       "assist",   IH_WEB_RANGE_HOP("timer", "assist_ns"), IH_LANE_TASKLET },
-	{ "timer",       "guest",    IH_WEB_RANGE_HOP("timer", "guest_ns"), IH_LANE_ACK },
-	{ "timer",       "total",    IH_WEB_RANGE_SQL("timer", "total_ns", "total_ns"), IH_LANE_NONE },
-	{ "irqfd",       "callback", IH_WEB_RANGE_HOP("irqfd", "callback_ns"), IH_LANE_IO },
-	{ "irqfd",       "defer",    IH_WEB_RANGE_HOP("irqfd", "defer_ns"), IH_LANE_IO },
-	{ "irqfd",       "worker",   IH_WEB_RANGE_HOP("irqfd", "worker_ns"), IH_LANE_WORKER },
-	{ "irqfd",       "inject",   IH_WEB_RANGE_HOP("irqfd", "inject_ns"), IH_LANE_INJECT },
-	{ "irqfd",       "guest",    IH_WEB_RANGE_HOP("irqfd", "guest_ns"), IH_LANE_ACK },
-	{ "irqfd",       "total",    IH_WEB_RANGE_SQL("irqfd", "total_ns", "total_ns"), IH_LANE_NONE },
+	{ "passthrough", "delivery", IH_LANE_RAISE },
+	{ "passthrough", "schedule", IH_LANE_RAISE },
+	{ "passthrough", "queue",    IH_LANE_TASKLET },
+	{ "passthrough", "assist",   IH_LANE_TASKLET },
+	{ "passthrough", "guest",    IH_LANE_ACK },
+	{ "passthrough", "total",    IH_LANE_NONE },
+	{ "timer",       "schedule", IH_LANE_RAISE },
+	{ "timer",       "queue",    IH_LANE_TASKLET },
+	{ "timer",       "assist",   IH_LANE_TASKLET },
+	{ "timer",       "guest",    IH_LANE_ACK },
+	{ "timer",       "total",    IH_LANE_NONE },
+	{ "irqfd",       "callback", IH_LANE_IO },
+	{ "irqfd",       "defer",    IH_LANE_IO },
+	{ "irqfd",       "worker",   IH_LANE_WORKER },
+	{ "irqfd",       "inject",   IH_LANE_INJECT },
+	{ "irqfd",       "guest",    IH_LANE_ACK },
+	{ "irqfd",       "total",    IH_LANE_NONE },
 };
 #define IH_WEB_PATHS "irqfd passthrough timer"
 #define IH_WEB_HOP_NAMES "delivery schedule queue assist callback defer worker inject guest total"
@@ -571,26 +559,72 @@ enum MHD_Result ih_web_api_run_steal_windows(struct ih_web_request *req)
 #define IH_WEB_N_DEFAULT 20
 #define IH_WEB_N_MAX 1000
 
-/* The slowest complete interrupts of run ?1 (all paths: the slowest ?2 of
- * each path through irq_run_total, then merged), or of run ?1 and path ?2. */
-#define IH_WEB_SLOWEST_OF(p) \
-	"SELECT * FROM (SELECT " IH_WEB_IRQ_COLUMNS " FROM irq WHERE run_id = ?1 AND path = '" p "' " \
-	"AND total_ns IS NOT NULL ORDER BY total_ns DESC LIMIT ?2)"
-static const char sql_slowest_all[] =
-	IH_WEB_SLOWEST_OF("irqfd") " UNION ALL " IH_WEB_SLOWEST_OF("passthrough") " UNION ALL "
-	IH_WEB_SLOWEST_OF("timer") " ORDER BY total_ns DESC, irq_id LIMIT ?2";
-static const char sql_slowest_path[] =
-	"SELECT " IH_WEB_IRQ_COLUMNS " FROM irq WHERE run_id = ?1 AND path = ?2 "
-	"AND total_ns IS NOT NULL ORDER BY total_ns DESC LIMIT ?3";
-/* Sample: the first interrupt at or after an irq_id (index irq_run_irq). */
-/* Two index look-ups: min() and max() together in one SELECT would scan
- * the run's whole range of irq_run_irq (80 ms per million interrupts). */
+/* One interrupt of run ?1 by irq_id ?2 (the primary key), for the lists
+ * that hop_order answers. */
+static const char sql_irq_list_row[] =
+	"SELECT " IH_WEB_IRQ_COLUMNS " FROM irq WHERE run_id = ?1 AND irq_id = ?2";
+/* Sample: the first interrupt at or after an irq_id (the primary key).
+ * Two key look-ups: min() and max() together in one SELECT would scan the
+ * run's whole key range (80 ms per million interrupts). */
 static const char sql_irq_span[] =
 	"SELECT (SELECT irq_id FROM irq WHERE run_id = ?1 ORDER BY irq_id LIMIT 1), "
 	"(SELECT irq_id FROM irq WHERE run_id = ?1 ORDER BY irq_id DESC LIMIT 1)";
 static const char sql_irq_at[] =
 	"SELECT " IH_WEB_IRQ_COLUMNS " FROM irq WHERE run_id = ?1 AND irq_id >= ?2 "
 	"AND (?3 IS NULL OR path = ?3) ORDER BY irq_id LIMIT 1";
+
+/* Slowest first; ties by irq_id. */
+static int ih_web_pair_cmp_desc(const void *x, const void *y)
+{
+	const struct ih_order_pair *a = x, *b = y;
+
+	if (a->dur_ns != b->dur_ns)
+		return a->dur_ns > b->dur_ns ? -1 : 1;
+	return a->irq_id < b->irq_id ? -1 : a->irq_id > b->irq_id;
+}
+
+/* The irq rows of run ID for PAIRS[0..N) (from hop_order), in that order,
+ * as a new JSON array in *out; with DUR each row also gets "dur_ns" (the
+ * pair's duration).  An interrupt missing from irq (a database edited by
+ * hand) is skipped.  Returns 0, or -1 with an error queued (*result set). */
+static int ih_web_pair_rows(struct ih_web_request *req, int64_t id, const struct ih_order_pair *pairs,
+			    size_t n, bool dur, json_t **out, enum MHD_Result *result)
+{
+	sqlite3_stmt *st = ih_web_stmt(req, sql_irq_list_row, result);
+	json_t *arr;
+	int rc;
+
+	*out = NULL;
+	if (!st)
+		return -1;
+	if (!(arr = json_array()))
+		goto oom;
+	for (size_t i = 0; i < n; i++) {
+		json_t *row;
+
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)pairs[i].irq_id);
+		rc = ih_web_step(req, st, result);
+		if (rc < 0) {
+			json_decref(arr);
+			return -1;
+		}
+		if (rc != SQLITE_ROW)
+			continue;
+		row = ih_web_row_object(st);
+		if (!row || (dur && json_object_set_new(row, "dur_ns", json_integer((json_int_t)pairs[i].dur_ns))) ||
+		    json_array_append_new(arr, row) != 0) {
+			json_decref(arr);
+			goto oom;
+		}
+	}
+	*out = arr;
+	return 0;
+oom:
+	*result = ih_web_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	return -1;
+}
 
 /* Reads ?n= (1 to IH_WEB_N_MAX, default IH_WEB_N_DEFAULT) and the run id.
  * Returns 0, or -1 with the 400/404/500 queued (*result set). */
@@ -608,26 +642,33 @@ static int ih_web_list_args(struct ih_web_request *req, int64_t *id, int64_t *n,
  * naming path or n, 400 malformed id, 404 unknown run, 500 database. */
 enum MHD_Result ih_web_api_run_slowest(struct ih_web_request *req)
 {
+	static const char *const paths[] = { "irqfd", "passthrough", "timer" };
+	struct ih_order_pair top[3 * IH_WEB_N_MAX];
 	enum MHD_Result r;
 	const char *path;
-	sqlite3_stmt *st;
 	json_t *rows;
+	sqlite3 *db;
+	size_t got = 0;
 	int64_t id, n;
+	char err[512];
 
 	if (ih_web_query_word(req, "path", IH_WEB_PATHS, &path, &r) != 0 ||
 	    ih_web_list_args(req, &id, &n, &r) != 0)
 		return r;
-	st = ih_web_stmt(req, path ? sql_slowest_path : sql_slowest_all, &r);
-	if (!st)
+	if (!(db = ih_web_db(req, &r)))
 		return r;
-	sqlite3_bind_int64(st, 1, id);
-	if (path) {
-		ih_web_bind_text(st, 2, path);
-		sqlite3_bind_int64(st, 3, n);
-	} else {
-		sqlite3_bind_int64(st, 2, n);
+	/* Each path's N slowest (hop_order's 'total'), merged. */
+	for (size_t i = 0; i < 3; i++) {
+		size_t k;
+
+		if (path && strcmp(path, paths[i]) != 0)
+			continue;
+		if (ih_order_top(db, id, paths[i], "total", (size_t)n, top + got, &k, err, sizeof(err)))
+			return ih_web_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "%s", err);
+		got += k;
 	}
-	if (ih_web_rows(req, st, &rows, &r) != 0)
+	qsort(top, got, sizeof(top[0]), ih_web_pair_cmp_desc);
+	if (ih_web_pair_rows(req, id, top, got < (size_t)n ? got : (size_t)n, false, &rows, &r) != 0)
 		return r;
 	return ih_web_respond_json(req, json_pack("{s:I,s:s?,s:I,s:o}", "run_id", (json_int_t)id,
 						  "path", path, "n", (json_int_t)n, "irqs", rows));
@@ -708,13 +749,15 @@ enum MHD_Result ih_web_api_run_sample(struct ih_web_request *req)
  * path, hop, lo, hi or n; 404 for an unknown run. */
 enum MHD_Result ih_web_api_run_irqs(struct ih_web_request *req)
 {
+	struct ih_order_pair pairs[IH_WEB_N_MAX];
 	enum MHD_Result r;
 	const char *path, *hop;
-	const struct ih_web_hop *h;
-	sqlite3_stmt *st;
 	json_t *rows;
+	sqlite3 *db;
 	int64_t id, lo, hi, n;
-	int more;
+	size_t got;
+	bool more;
+	char err[512];
 
 	if (ih_web_param_id(req, "id", &id, &r) != 0 || ih_web_path_hop(req, 1, &path, &hop, &r) != 0 ||
 	    ih_web_query_int(req, "lo", 0, INT64_MAX, 0, &lo, &r) != 0 ||
@@ -726,20 +769,13 @@ enum MHD_Result ih_web_api_run_irqs(struct ih_web_request *req)
 				    "parameter hi: %lld is below lo (%lld)", (long long)hi, (long long)lo);
 	if (ih_web_run_exists(req, id, &r) != 1)
 		return r;
-	h = ih_web_hop_find(path, hop);
-	st = ih_web_stmt(req, h->sql_range, &r);
-	if (!st)
+	if (!(db = ih_web_db(req, &r)))
 		return r;
-	sqlite3_bind_int64(st, 1, id);
-	ih_web_bind_text(st, 2, path);
-	sqlite3_bind_int64(st, 3, lo);
-	sqlite3_bind_int64(st, 4, hi);
-	sqlite3_bind_int64(st, 5, n + 1);
-	if (ih_web_rows(req, st, &rows, &r) != 0)
+	if (ih_order_range(db, id, path, hop, (uint64_t)lo, (uint64_t)hi, (size_t)n, pairs, &got, &more,
+			   err, sizeof(err)))
+		return ih_web_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "%s", err);
+	if (ih_web_pair_rows(req, id, pairs, got, true, &rows, &r) != 0)
 		return r;
-	more = json_array_size(rows) > (size_t)n;
-	if (more)
-		json_array_remove(rows, (size_t)n);
 	return ih_web_respond_json(req, json_pack("{s:I,s:s,s:s,s:I,s:I,s:I,s:o,s:b}",
 						  "run_id", (json_int_t)id, "path", path, "hop", hop,
 						  "lo_ns", (json_int_t)lo, "hi_ns", (json_int_t)hi,
