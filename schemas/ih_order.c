@@ -105,7 +105,7 @@ static const char ins_sql[] =
 int ih_order_write_part(sqlite3 *db, int64_t run_id, const char *path, const char *hop, int64_t part,
 			struct ih_order_pair *pairs, size_t n, char *err, size_t errlen)
 {
-	uint8_t buf[IH_ORDER_SEG * 20];
+	uint8_t buf[IH_ORDER_SEG_BYTES + 20];
 	sqlite3_stmt *ins = NULL;
 	int ret = -1;
 
@@ -117,14 +117,17 @@ int ih_order_write_part(sqlite3 *db, int64_t run_id, const char *path, const cha
 	}
 	if (sqlite3_prepare_v2(db, ins_sql, -1, &ins, NULL) != SQLITE_OK)
 		goto sqlerr;
-	for (size_t s = 0, seg = 0; s < n; s += IH_ORDER_SEG, seg++) {
-		size_t cnt = n - s < IH_ORDER_SEG ? n - s : IH_ORDER_SEG, len = 0;
+	for (size_t s = 0, seg = 0, cnt; s < n; s += cnt, seg++) {
+		size_t len = 0;
 		uint64_t prev = pairs[s].dur_ns;
 
-		for (size_t i = s; i < s + cnt; i++) {
-			len += put_varint(buf + len, pairs[i].dur_ns - prev);
-			len += put_varint(buf + len, pairs[i].irq_id);
-			prev = pairs[i].dur_ns;
+		/* Up to IH_ORDER_SEG pairs or IH_ORDER_SEG_BYTES bytes. */
+		for (cnt = 0; s + cnt < n && cnt < IH_ORDER_SEG && len < IH_ORDER_SEG_BYTES; cnt++) {
+			const struct ih_order_pair *q = &pairs[s + cnt];
+
+			len += put_varint(buf + len, q->dur_ns - prev);
+			len += put_varint(buf + len, q->irq_id);
+			prev = q->dur_ns;
 		}
 		sqlite3_bind_int64(ins, 1, run_id);
 		sqlite3_bind_text(ins, 2, path, -1, SQLITE_STATIC);

@@ -13,7 +13,7 @@
  *
  * Layout.  For one (run, path, hop) there are one or more parts; a part is
  * a run of (dur_ns, irq_id) pairs sorted by (dur_ns, irq_id), cut into
- * segments of at most IH_ORDER_SEG pairs; one row per segment:
+ * segments (below); one row per segment:
  *   hop_order(run_id, path, hop, part, max_ns, seg, min_ns, count, pairs)
  * with PRIMARY KEY (run_id, path, hop, part, max_ns, seg), so the first
  * segment of a part that can hold a duration >= lo is one key seek.  pairs is
@@ -37,8 +37,13 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
-/* Pairs per segment: a segment's blob stays around 2 KB. */
+/* A segment holds at most IH_ORDER_SEG pairs and stops growing once its
+ * blob reaches IH_ORDER_SEG_BYTES (a pair takes 2 to 20 bytes): rows of a
+ * WITHOUT ROWID table keep at most ~1000 bytes in their page (4 KiB pages)
+ * and spill the rest to an overflow page of its own, so a 2 KB segment
+ * would cost two pages, mostly empty. */
 #define IH_ORDER_SEG 256
+#define IH_ORDER_SEG_BYTES 880
 
 struct ih_order_pair {
 	uint64_t dur_ns;

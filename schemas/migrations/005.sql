@@ -95,7 +95,8 @@ CREATE VIEW hop AS
 
 -- Each hop's (duration, interrupt) pairs sorted by (dur_ns, irq_id), in
 -- parts (the analyzer sorts bounded batches; parts overlap in duration and
--- a reader merges them), a part cut into segments of at most 256 pairs.
+-- a reader merges them), a part cut into segments of at most 256 pairs and
+-- about 900 bytes (so a row stays within its page).
 -- pairs: COUNT entries of two unsigned LEB128 varints each: dur_ns minus the
 -- previous entry's (min_ns for the first), then irq_id.  hop = 'total' holds
 -- complete interrupts' total_ns.  The key makes "the first segment of a part
