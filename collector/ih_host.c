@@ -49,6 +49,8 @@ struct ih_host_cpu {
 	struct ih_vtimer **timers;   /* timers of vCPUs homed here */
 	unsigned ntimers;
 	uint64_t next_timer;         /* earliest timer deadline, 0 = none */
+	/* Start of the softirq time not yet charged to a vCPU (see charge_softirq). */
+	uint64_t hv_t0, hv_func0, hv_lw0;
 } __attribute__((aligned(64)));
 
 struct ih_host {
@@ -226,6 +228,36 @@ static struct ih_vcpu *pick_vcpu(struct ih_host_cpu *hc, uint64_t now)
 	return cur;
 }
 
+/* Charges the softirq time since the marks (hv_t0, hv_func0, hv_lw0) to the
+ * vCPU current now, as Xen charges hypervisor work to the current vCPU, and
+ * moves the marks to NOW.  Home thread only. */
+static void charge_softirq(struct ih_host_cpu *hc, uint64_t now)
+{
+	uint64_t func = hc->host->tasklets.cpu[hc->pcpu.id].func_ns, lw = lock_wait_total(hc);
+
+	if (hc->cur) {
+		hc->cur->hv_softirq_ns += now - hc->hv_t0;
+		hc->cur->hv_tasklet_ns += func - hc->hv_func0;
+		hc->cur->hv_lock_ns += lw - hc->hv_lw0;
+	}
+	hc->hv_t0 = now;
+	hc->hv_func0 = func;
+	hc->hv_lw0 = lw;
+}
+
+/* SCHEDULE softirq (raised by a vCPU's wake-up): switch to the next vCPU
+ * now, before the softirqs numbered after it (the tasklets), as Xen's
+ * schedule() does from do_softirq.  What remains of the pass then runs on
+ * the new vCPU's time.  Home thread only. */
+static void schedule_softirq(struct ih_pcpu *p)
+{
+	struct ih_host_cpu *hc = p->owner;
+	uint64_t now = ih_now_ns();
+
+	charge_softirq(hc, now);
+	pick_vcpu(hc, now);
+}
+
 /* TIMER softirq: fire this pCPU's due timers (timer_fire, then the timer
  * tasklet is scheduled through the vCPU's assist).  pCPU thread only. */
 static void timer_softirq(struct ih_pcpu *p)
@@ -278,6 +310,12 @@ static void *pcpu_thread(void *arg)
 		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	}
 	ih_pcpu_set_current(p);
+	/* A vCPU's runstate clock starts when its pCPU comes online: the time
+	 * spent building the host and starting the threads before the run is
+	 * no guest's time, RUNNABLE or otherwise.  Only BLOCKED vCPUs are
+	 * changed by other threads, and these are all still RUNNABLE. */
+	for (unsigned i = 0; i < hc->nvcpus; i++)
+		atomic_store(&hc->vcpus[i]->rs_since, ih_now_ns());
 	while (!atomic_load(&h->stop)) {
 		struct ih_irq *irq;
 		struct ih_vcpu *v;
@@ -297,18 +335,16 @@ static void *pcpu_thread(void *arg)
 		if (hc->cur)
 			hc->cur->hv_irq_ns += now - t0;
 		if (atomic_load(&p->softirq_pending)) {
-			uint64_t f0 = h->tasklets.cpu[p->id].func_ns;
-
-			t0 = now;
+			/* Charged per vCPU current: SCHEDULE may switch mid-pass. */
+			hc->hv_t0 = now;
+			hc->hv_func0 = h->tasklets.cpu[p->id].func_ns;
+			hc->hv_lw0 = lw0;
 			ih_softirq_do(p);
 			now = ih_now_ns();
-			if (hc->cur) {
-				hc->cur->hv_softirq_ns += now - t0;
-				hc->cur->hv_tasklet_ns += h->tasklets.cpu[p->id].func_ns - f0;
-			}
-		}
-		if (hc->cur)
+			charge_softirq(hc, now);
+		} else if (hc->cur) {
 			hc->cur->hv_lock_ns += lock_wait_total(hc) - lw0;
+		}
 
 		if (hc->next_timer && now >= hc->next_timer)
 			ih_softirq_raise(p, IH_SOFTIRQ_TIMER, 0);
@@ -439,6 +475,7 @@ int ih_host_create(const struct ih_scenario *sc, struct ih_host **out, char *err
 		h->ndevices++;
 	}
 	ih_softirq_open(IH_SOFTIRQ_TIMER, timer_softirq);
+	ih_softirq_open(IH_SOFTIRQ_SCHEDULE, schedule_softirq);
 	h->unit_iters = calibrate_unit();
 	*out = h;
 	return 0;

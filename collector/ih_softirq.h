@@ -16,11 +16,15 @@
 #include <stdint.h>
 #include "collector/ih_pcpu.h"
 
+/* Xen's order (xen/include/xen/softirq.h with the 2014 patch): TIMER, then
+ * SCHEDULE, then the tasklet softirqs.  A vCPU woken by a tasklet's
+ * injection raises SCHEDULE, so the switch to it comes before the next
+ * tasklet runs, and that tasklet then runs (and spins) on its time. */
 enum ih_softirq_nr {
 	IH_SOFTIRQ_TIMER = 0,
-	IH_SOFTIRQ_TASKLET_PERCPU = 1,
-	IH_SOFTIRQ_TASKLET = 2,
-	IH_SOFTIRQ_SCHEDULE = 3,
+	IH_SOFTIRQ_SCHEDULE = 1,
+	IH_SOFTIRQ_TASKLET_PERCPU = 2,
+	IH_SOFTIRQ_TASKLET = 3,
 	IH_NR_SOFTIRQS
 };
 

@@ -3,6 +3,7 @@
 #include "collector/ih_wfcq.h"
 #include "collector/ih_vcpu.h"
 #include "collector/ih_clock.h"
+#include "collector/ih_softirq.h"
 #include "collector/ih_tp.h"
 
 #include <stdlib.h>
@@ -68,7 +69,9 @@ void ih_vcpu_inject(struct ih_vcpu *v, struct ih_irq *irq, uint64_t vm_lock_wait
 	if (atomic_load(&v->runstate) == IH_RS_BLOCKED &&
 	    ih_vcpu_set_runstate(v, IH_RS_BLOCKED, IH_RS_RUNNABLE)) {
 		IH_TP(vcpu_kick, irq_id, v->id, me_id, v->pcpu->id, IH_TP_KICK_WAKE);
-		ih_pcpu_kick(v->pcpu);
+		/* vcpu_wake's tickle: SCHEDULE on the vCPU's pCPU (kicks it
+		 * when that is another pCPU). */
+		ih_softirq_raise(v->pcpu, IH_SOFTIRQ_SCHEDULE, 0);
 	} else if (me != v->pcpu) {
 		if (atomic_load(&v->runstate) == IH_RS_RUNNING)
 			IH_TP(vcpu_kick, irq_id, v->id, me_id, v->pcpu->id, IH_TP_KICK_IPI);

@@ -3,7 +3,8 @@
  *
  * Injection (any thread): emit `inject`, set the vector pending, queue the
  * interrupt on the vCPU, then kick: a BLOCKED vCPU is woken (BLOCKED ->
- * RUNNABLE, its pCPU kicked); a vCPU RUNNING on another pCPU gets an IPI; a
+ * RUNNABLE, SCHEDULE softirq raised on its pCPU, which kicks it when it is
+ * another pCPU); a vCPU RUNNING on another pCPU gets an IPI; a
  * vCPU current on the injecting pCPU notices at its next entry.  The event
  * is emitted before the interrupt is published so that its timestamp always
  * precedes the acknowledgment's.
