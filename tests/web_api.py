@@ -333,6 +333,13 @@ def check_compare(a, b):
             if len(pts) != len(rows) or any(p[0] != r["hi_ns"] or not close(p[1], r["f"]) for p, r in zip(pts, rows)):
                 bad.append((c["path"], c["hop"], side))
     ok(doc["cdfs"] and not bad, "compare: both CDFs of every hop match hop_hist (%d hops)" % len(doc["cdfs"]), bad)
+    # The server caches verdicts per pair: the second answer (from the
+    # cache) is the first one (computed), and the reverse pair is its own.
+    st2, _, doc2 = get("/api/compare?a=%d&b=%d" % (a, b))
+    ok(st2 == 200 and "verdicts" in doc and doc2 == doc, "compare again: the same answer, verdicts included", st2)
+    st3, _, doc3 = get("/api/compare?a=%d&b=%d" % (b, a))
+    ok(st3 == 200 and doc3["a"]["id"] == b and [v["baseline"] for v in doc3.get("verdicts", [])] ==
+       [v["candidate"] for v in doc.get("verdicts", [])], "compare reversed: baseline and candidate swap", st3)
     bad_request("/api/compare?b=%d" % b, "a")
     bad_request("/api/compare?a=%d" % a, "b")
     bad_request("/api/compare?a=x&b=%d" % b, "a")

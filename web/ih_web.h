@@ -69,6 +69,10 @@ const char *ih_web_server_url(const struct ih_web_server *srv);
  * every connection), then closes the database connections.  NULL is a no-op. */
 void ih_web_server_stop(struct ih_web_server *srv);
 
+/* Empties the API's process-wide caches (the compare verdicts of
+ * ih_web_api.c); called by ih_web_server_stop().  Cannot fail. */
+void ih_web_api_cleanup(void);
+
 /* ---- requests and routing --------------------------------------------- */
 
 #define IH_WEB_MAX_PARAMS 4

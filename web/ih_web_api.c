@@ -9,6 +9,7 @@
 #include "web/ih_regress.h"
 #include "schemas/ih_order.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1145,8 +1146,8 @@ static json_t *fmt_ci(json_t *ci)
  * for steal (baseline/candidate in %).  Returns 0 and
  * sets "verdicts" and "regressed" in CMP; on failure returns -1 with the
  * response in *r. */
-static int compare_verdicts(struct ih_web_request *req, int64_t a, int64_t b, json_t *cmp,
-			    enum MHD_Result *r)
+static int compare_verdicts_compute(struct ih_web_request *req, int64_t a, int64_t b, json_t *cmp,
+				    enum MHD_Result *r)
 {
 	struct ih_regress_opts o;
 	json_t *rep = NULL, *rows, *h, *g;
@@ -1193,6 +1194,92 @@ static int compare_verdicts(struct ih_web_request *req, int64_t a, int64_t b, js
 	json_object_set(cmp, "regressed", json_object_get(rep, "regressed"));
 	json_object_set_new(cmp, "verdicts", rows);
 	json_decref(rep);
+	return 0;
+}
+
+/*
+ * Verdicts cache.  A verdict reads every interrupt of both runs and
+ * bootstraps (about 2 s for two runs of a million interrupts), while
+ * everything else of /api/compare costs milliseconds; committed runs never
+ * change, so the server keeps the last IH_WEB_VCACHE answers, keyed by the
+ * pair and by the run table's (max(id), count(*)): a new or deleted run
+ * (which can change the baseline's history of earlier runs) misses.
+ * Entries are deep-copied in and out under the mutex, so no JSON value is
+ * shared between worker threads; ih_web_server_stop() empties the cache
+ * (ih_web_api_cleanup), so a later server never sees a stopped one's.
+ */
+#define IH_WEB_VCACHE 8
+static struct {
+	const struct ih_web_server *srv;	/* the server (one database) */
+	int64_t a, b, max_id, nruns;
+	uint64_t used;		/* 0: empty */
+	json_t *verdicts, *regressed;
+} vcache[IH_WEB_VCACHE];
+static pthread_mutex_t vcache_mu = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t vcache_clock;
+
+static const char sql_run_version[] = "SELECT max(id), count(*) FROM run";
+
+void ih_web_api_cleanup(void)
+{
+	pthread_mutex_lock(&vcache_mu);
+	for (int i = 0; i < IH_WEB_VCACHE; i++) {
+		json_decref(vcache[i].verdicts);
+		json_decref(vcache[i].regressed);
+		vcache[i].verdicts = vcache[i].regressed = NULL;
+		vcache[i].used = 0;
+	}
+	pthread_mutex_unlock(&vcache_mu);
+}
+
+/* Sets "verdicts" and "regressed" in CMP, from the cache or computed (and
+ * then cached).  Returns 0, or -1 with the response in *r. */
+static int compare_verdicts(struct ih_web_request *req, int64_t a, int64_t b, json_t *cmp,
+			    enum MHD_Result *r)
+{
+	sqlite3_stmt *st = ih_web_stmt(req, sql_run_version, r);
+	int64_t max_id, nruns;
+	int rc, hit = 0, slot = 0;
+
+	if (!st || (rc = ih_web_step(req, st, r)) < 0)
+		return -1;
+	max_id = sqlite3_column_int64(st, 0);
+	nruns = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	pthread_mutex_lock(&vcache_mu);
+	for (int i = 0; i < IH_WEB_VCACHE; i++) {
+		if (vcache[i].used && vcache[i].srv == req->srv && vcache[i].a == a && vcache[i].b == b &&
+		    vcache[i].max_id == max_id &&
+		    vcache[i].nruns == nruns) {
+			json_t *v = json_deep_copy(vcache[i].verdicts), *g = json_deep_copy(vcache[i].regressed);
+
+			hit = v && g && json_object_set_new(cmp, "verdicts", v) == 0 &&
+			      json_object_set_new(cmp, "regressed", g) == 0;
+			if (hit)
+				vcache[i].used = ++vcache_clock;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&vcache_mu);
+	if (hit)
+		return 0;
+	if (compare_verdicts_compute(req, a, b, cmp, r))
+		return -1;
+	pthread_mutex_lock(&vcache_mu);
+	for (int i = 1; i < IH_WEB_VCACHE; i++)
+		if (vcache[i].used < vcache[slot].used)
+			slot = i;
+	json_decref(vcache[slot].verdicts);
+	json_decref(vcache[slot].regressed);
+	vcache[slot].verdicts = json_deep_copy(json_object_get(cmp, "verdicts"));
+	vcache[slot].regressed = json_deep_copy(json_object_get(cmp, "regressed"));
+	vcache[slot].srv = req->srv;
+	vcache[slot].a = a;
+	vcache[slot].b = b;
+	vcache[slot].max_id = max_id;
+	vcache[slot].nruns = nruns;
+	vcache[slot].used = vcache[slot].verdicts && vcache[slot].regressed ? ++vcache_clock : 0;
+	pthread_mutex_unlock(&vcache_mu);
 	return 0;
 }
 

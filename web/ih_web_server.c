@@ -950,6 +950,7 @@ void ih_web_server_stop(struct ih_web_server *srv)
 	if (srv->key_ok)
 		pthread_key_delete(srv->key);
 	pthread_mutex_destroy(&srv->lock);
+	ih_web_api_cleanup();
 	free(srv->etag);
 	free(srv->db_path);
 	free(srv);
