@@ -200,6 +200,8 @@ static void *store_writer_main(void *arg)
 {
 	struct ih_store *st = arg;
 
+	/* Named, so that top -H and perf tell it from the decoding thread. */
+	pthread_setname_np(pthread_self(), "irqhop-writer");
 	pthread_mutex_lock(&st->lock);
 	for (;;) {
 		struct store_batch *b;

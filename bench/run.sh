@@ -10,7 +10,8 @@
 # Sections: (c) cost per operation of the primitives; (a) irqfd waitqueue
 # vs srcu against the wake-up cost; (b) xen-steal global vs percpu tasklets;
 # (d) tracing cost per event and events per interrupt on each path.
-# Results also land in BUILDDIR/bench/bench.sqlite.
+# Results also land in BUILDDIR/bench/bench.sqlite.  IH_BENCH_RUNTIME_ONLY=1
+# skips the analyzer and dashboard benchmarks run at the end.
 set -eu
 top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
 top_builddir=$(cd "${1:?usage: bench/run.sh BUILDDIR}" && pwd)
@@ -133,6 +134,8 @@ steal1=$(awk '/^cpu /{print $9}' /proc/stat); total1=$(awk '/^cpu /{s=0; for(i=2
 say ""
 printf 'machine steal during the benchmark: %s%%\n' \
 	"$(awk -v a=$((steal1 - steal0)) -v b=$((total1 - total0)) 'BEGIN {printf "%.2f", 100 * a / (b > 0 ? b : 1)}')"
+# IH_BENCH_RUNTIME_ONLY=1 stops here (the runtime's sections only).
+[ "${IH_BENCH_RUNTIME_ONLY:-}" = 1 ] && exit 0
 for extra in "$top_srcdir"/bench/analyze.sh "$top_srcdir"/bench/web.sh "$top_srcdir"/bench/regress.sh; do
 	if [ -f "$extra" ]; then
 		say ""
