@@ -326,7 +326,8 @@ int ih_order_range(sqlite3 *db, int64_t run_id, const char *path, const char *ho
 		free(cand.v);
 		return -1;
 	}
-	qsort(cand.v, cand.n, sizeof(*cand.v), cmp_asc);
+	if (cand.n)
+		qsort(cand.v, cand.n, sizeof(*cand.v), cmp_asc);
 	*more = cand.n > n;
 	*nout = cand.n < n ? cand.n : n;
 	if (*nout)
@@ -345,7 +346,8 @@ int ih_order_top(sqlite3 *db, int64_t run_id, const char *path, const char *hop,
 		free(cand.v);
 		return -1;
 	}
-	qsort(cand.v, cand.n, sizeof(*cand.v), cmp_desc);
+	if (cand.n)
+		qsort(cand.v, cand.n, sizeof(*cand.v), cmp_desc);
 	*nout = cand.n < n ? cand.n : n;
 	if (*nout)
 		memcpy(out, cand.v, *nout * sizeof(*out));
