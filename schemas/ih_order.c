@@ -160,11 +160,13 @@ static long order_decode(sqlite3_stmt *st, int i0, struct ih_order_pair *out)
 {
 	uint64_t dur = (uint64_t)sqlite3_column_int64(st, i0);
 	int64_t cnt = sqlite3_column_int64(st, i0 + 1);
-	const uint8_t *p = sqlite3_column_blob(st, i0 + 2);
-	const uint8_t *end = p + sqlite3_column_bytes(st, i0 + 2);
+	const uint8_t *p = sqlite3_column_blob(st, i0 + 2), *end;
 
 	if (cnt < 0 || cnt > IH_ORDER_SEG || (cnt > 0 && !p))
 		return -1;
+	if (!p)
+		return 0;	/* an empty blob: no pairs */
+	end = p + sqlite3_column_bytes(st, i0 + 2);
 	for (int64_t i = 0; i < cnt; i++) {
 		uint64_t d, id;
 
