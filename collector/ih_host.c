@@ -55,6 +55,8 @@ struct ih_host_cpu {
 
 struct ih_host {
 	struct ih_scenario sc;
+	atomic_bool interrupted;     /* ih_host_interrupt: end the run now */
+	struct ih_notify stop_notify; /* wakes the run's duration wait */
 	unsigned ncpus;
 	struct ih_host_cpu *cpus;
 	struct ih_pcpu **pcpu_ptrs;
@@ -391,7 +393,9 @@ int ih_host_create(const struct ih_scenario *sc, struct ih_host **out, char *err
 	atomic_init(&h->raised, 0);
 	atomic_init(&h->acked, 0);
 	atomic_init(&h->stop, false);
+	atomic_init(&h->interrupted, false);
 	ih_notify_init(&h->acked_notify);
+	ih_notify_init(&h->stop_notify);
 	h->cpus = aligned_alloc(64, sizeof(*h->cpus) * h->ncpus);
 	if (h->cpus)
 		memset(h->cpus, 0, sizeof(*h->cpus) * h->ncpus);
@@ -536,15 +540,15 @@ int ih_host_run(struct ih_host *h, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	/* The run's duration: the main thread has nothing else to do. */
+	/* The run's duration, cut short by ih_host_interrupt(): the main
+	 * thread has nothing else to do. */
 	end = ih_now_ns() + (uint64_t)(h->sc.duration_s * 1e9);
 	for (;;) {
-		uint64_t now = ih_now_ns();
-		struct timespec ts = { (time_t)(end / 1000000000ull), (long)(end % 1000000000ull) };
+		unsigned seq = ih_notify_seq(&h->stop_notify);
 
-		if (now >= end)
+		if (atomic_load(&h->interrupted) || ih_now_ns() >= end)
 			break;
-		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		ih_notify_wait(&h->stop_notify, seq, end);
 	}
 	atomic_store(&h->producing, false);
 	for (unsigned i = 0; i < h->ndevices; i++)
@@ -593,6 +597,17 @@ int ih_host_enable_ack_audit(struct ih_host *h)
 		h->vcpus[i].audit_dups = &h->audit_dups;
 	}
 	return 0;
+}
+
+void ih_host_interrupt(struct ih_host *h)
+{
+	atomic_store(&h->interrupted, true);
+	ih_notify_signal(&h->stop_notify);
+}
+
+bool ih_host_was_interrupted(struct ih_host *h)
+{
+	return atomic_load(&h->interrupted);
 }
 
 void ih_host_stats(struct ih_host *h, struct ih_host_stats *out)

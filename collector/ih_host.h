@@ -13,11 +13,12 @@
  * is charged to the vCPU that was current, as Xen does.
  *
  * Run lifecycle: create -> run (start pCPUs, emit run_begin, start devices,
- * wait the duration, stop devices, drain until every raised interrupt is
+ * wait the duration (or until ih_host_interrupt), stop devices, drain until every raised interrupt is
  * acknowledged, stop pCPUs, emit run_end) -> destroy.
  */
 #ifndef IH_HOST_H
 #define IH_HOST_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,6 +59,15 @@ int ih_host_create(const struct ih_scenario *sc, struct ih_host **out, char *err
  * -1 with one line in err: a thread could not be started, or interrupts
  * were still unacknowledged 10 s after the devices stopped. */
 int ih_host_run(struct ih_host *h, char *err, size_t errlen);
+
+/* Ends the run's duration now (any thread, e.g. one that caught SIGINT):
+ * ih_host_run then goes on as at the end of the duration (devices stopped,
+ * every raised interrupt drained and acknowledged, run_end emitted), so an
+ * interrupted run still leaves a complete trace.  Cannot fail. */
+void ih_host_interrupt(struct ih_host *h);
+
+/* Whether ih_host_interrupt() was called. */
+bool ih_host_was_interrupted(struct ih_host *h);
 
 void ih_host_stats(struct ih_host *h, struct ih_host_stats *out);
 

@@ -18,11 +18,15 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *prog = "irqhop-runtime";
 
@@ -50,6 +54,35 @@ static bool parse_double(const char *s, double lo, double hi, double *out)
 		return false;
 	*out = v;
 	return true;
+}
+
+/*
+ * Signals.  SIGINT, SIGTERM and SIGHUP are blocked before any thread starts
+ * (threads inherit the mask) and taken by one thread in sigwait(): the
+ * first ends the run early but cleanly (ih_host_interrupt: devices stop,
+ * in-flight interrupts drain, run_end is emitted), so `irqhop record`
+ * forwarding a user's Ctrl-C gets a complete trace; killed by the default
+ * action instead, a thread could die inside a tracepoint with an LTTng
+ * sub-buffer reserved and never committed, which leaves the session's stop
+ * waiting for data that never comes.  A second signal exits at once.
+ */
+static sigset_t stop_signals;
+static atomic_int stop_signal;   /* the first one caught, 0 if none */
+
+static void *signal_thread(void *arg)
+{
+	struct ih_host *host = arg;
+
+	for (;;) {
+		int sig;
+
+		if (sigwait(&stop_signals, &sig) != 0)
+			continue;
+		if (atomic_exchange(&stop_signal, sig) != 0)
+			_exit(128 + sig);
+		ih_host_interrupt(host);
+	}
+	return NULL;
 }
 
 /* --stats: the runtime's own accounting as one JSON line (benchmarks). */
@@ -163,8 +196,30 @@ int main(int argc, char **argv)
 		free(json);
 		return 0;
 	}
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGHUP);
+	if ((errno = pthread_sigmask(SIG_BLOCK, &stop_signals, NULL)) != 0) {
+		snprintf(err, sizeof(err), "cannot block signals: %s", strerror(errno));
+		goto fail;
+	}
 	if (ih_host_create(&sc, &host, err, sizeof(err)))
 		goto fail;
+	{
+		pthread_t sigthr;
+		pthread_attr_t attr;
+
+		/* Detached: it waits in sigwait() until the process exits. */
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		errno = pthread_create(&sigthr, &attr, signal_thread, host);
+		pthread_attr_destroy(&attr);
+		if (errno != 0) {
+			snprintf(err, sizeof(err), "cannot start the signal thread: %s", strerror(errno));
+			goto fail;
+		}
+	}
 	if (ih_host_run(host, err, sizeof(err)))
 		goto fail;
 	ih_host_stats(host, &st);
@@ -175,6 +230,13 @@ int main(int argc, char **argv)
 	if (stats)
 		print_stats_json(&sc, &st);
 	ih_host_destroy(host);
+	if (atomic_load(&stop_signal)) {
+		int sig = atomic_load(&stop_signal);
+
+		fprintf(stderr, "%s: interrupted by signal %d (%s); the run ended early and cleanly\n", prog, sig,
+			strsignal(sig));
+		return 128 + sig;
+	}
 	return 0;
 fail:
 	fprintf(stderr, "%s: %s\n", prog, err);

@@ -8,6 +8,8 @@
 #include "collector/ih_scenario.h"
 #include "tests/tap.h"
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,52 @@ static void run_one(const char *scenario, int tasklet, int notifier)
 			   name, (unsigned long long)st.lock_acquisitions,
 			   (unsigned long long)st.tasklet_runs);
 	}
+	ih_host_destroy(h);
+}
+
+/* Interrupted runs (what a forwarded Ctrl-C does): a run of 30 s is cut
+ * short by ih_host_interrupt() from another thread, before or during the
+ * run; ih_host_run() returns, and every interrupt raised until then is
+ * acknowledged exactly once. */
+struct interrupter {
+	struct ih_host *h;
+};
+
+static void *interrupt_main(void *arg)
+{
+	ih_host_interrupt(((struct interrupter *)arg)->h);
+	return NULL;
+}
+
+static void interrupted_run(bool before)
+{
+	struct ih_sc_overrides ov = { .has_duration = true, .duration_s = 30, .has_pcpus = true, .pcpus = 2 };
+	struct ih_scenario sc;
+	struct ih_host *h = NULL;
+	struct ih_host_stats st;
+	struct interrupter in;
+	pthread_t thr;
+	const char *when = before ? "before the run" : "during the run";
+	char err[256] = "";
+
+	if (!ok(ih_scenario_load("mixed", &ov, &sc, err, sizeof(err)) == 0 &&
+		ih_host_create(&sc, &h, err, sizeof(err)) == 0 && ih_host_enable_ack_audit(h) == 0,
+		"interrupted %s: host built %s", when, err))
+		return;
+	in.h = h;
+	if (before)
+		ih_host_interrupt(h);
+	else if (!ok(pthread_create(&thr, NULL, interrupt_main, &in) == 0, "interrupter thread started"))
+		return;
+	ok(ih_host_run(h, err, sizeof(err)) == 0, "interrupted %s: the 30 s run returned %s", when, err);
+	if (!before)
+		pthread_join(thr, NULL);
+	ok(ih_host_was_interrupted(h), "interrupted %s: the host says it was interrupted", when);
+	ih_host_stats(h, &st);
+	is_u64(st.acked, st.raised, "interrupted %s: as many acknowledgments as interrupts (%llu)", when,
+	       (unsigned long long)st.raised);
+	is_u64(st.audit_distinct, st.raised, "interrupted %s: every irq_id acknowledged", when);
+	is_u64(st.audit_duplicates, 0, "interrupted %s: none acknowledged twice", when);
 	ih_host_destroy(h);
 }
 
@@ -97,6 +145,8 @@ int main(void)
 	}
 	for (int n = 0; n <= 1; n++)
 		run_one("kvm-irqfd", 1, n);
+	interrupted_run(true);
+	interrupted_run(false);
 	bad_scenarios();
 	return tap_done();
 }
