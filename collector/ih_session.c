@@ -306,19 +306,44 @@ int ih_sess_start(struct ih_sess *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* How often and how long ih_sess_stop() waits for the data to be written. */
+#define IH_SESS_PENDING_POLL_MS 100
+#define IH_SESS_PENDING_MAX_MS 60000
+
 int ih_sess_stop(struct ih_sess *s, uint64_t *discarded, char *err, size_t errlen)
 {
 	struct lttng_channel *chans = NULL;
 	int ret, n;
 
 	*discarded = UINT64_MAX;
-	/* Blocks until the consumer daemon has written every sub-buffer. */
-	ret = lttng_stop_tracing(s->name);
+	/* Stop, then wait until the consumer daemon has written every
+	 * sub-buffer: lttng_stop_tracing() would wait the same way (polling
+	 * lttng_data_pending every 200 ms) but without a bound, and a buffer
+	 * an application died writing into stays pending forever. */
+	ret = lttng_stop_tracing_no_wait(s->name);
 	if (ret < 0 && ret != -LTTNG_ERR_TRACE_ALREADY_STOPPED) {
 		ih_sd_seterr(err, errlen, "cannot stop tracing in session %s: %s", s->name, lterr(ret));
 		return -1;
 	}
 	s->started = 0;
+	for (int waited_ms = 0;; waited_ms += IH_SESS_PENDING_POLL_MS) {
+		struct timespec ts = { 0, IH_SESS_PENDING_POLL_MS * 1000000L };
+
+		ret = lttng_data_pending(s->name);
+		if (ret == 0)
+			break;
+		if (ret < 0) {
+			ih_sd_seterr(err, errlen, "cannot tell whether session %s still has data to write: %s",
+				     s->name, lterr(ret));
+			return -1;
+		}
+		if (waited_ms >= IH_SESS_PENDING_MAX_MS) {
+			ih_sd_seterr(err, errlen, "session %s still had data to write %d s after it was stopped",
+				     s->name, IH_SESS_PENDING_MAX_MS / 1000);
+			return -1;
+		}
+		nanosleep(&ts, NULL);
+	}
 	/* The counts come from the buffers, which live until the session is
 	 * destroyed: read them now. */
 	n = lttng_list_channels(s->handle, &chans);

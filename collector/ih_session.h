@@ -71,9 +71,9 @@ int ih_sess_create_relay(struct ih_sess *s, const struct ih_sess_config *cfg,
  * exists (the caller destroys it with ih_sess_destroy). */
 int ih_sess_start(struct ih_sess *s, char *err, size_t errlen);
 
-/* Stops tracing and waits until the data is on disk (lttng_stop_tracing
- * blocks on it), then reads the channel's discarded-event count into
- * *discarded.  On failure returns -1 with err set; the session still exists
+/* Stops tracing and waits until the data is on disk (polling
+ * lttng_data_pending, at most 60 s: then it fails), then reads the
+ * channel's discarded-event count into *discarded.  On failure returns -1 with err set; the session still exists
  * and *discarded is left at UINT64_MAX when it could not be read. */
 int ih_sess_stop(struct ih_sess *s, uint64_t *discarded, char *err, size_t errlen);
 
