@@ -188,7 +188,7 @@ static int cmp_asc(const void *x, const void *y)
 	return a->irq_id < b->irq_id ? -1 : a->irq_id > b->irq_id;
 }
 
-static int cmp_desc(const void *x, const void *y)
+int ih_order_cmp_desc(const void *x, const void *y)
 {
 	const struct ih_order_pair *a = x, *b = y;
 
@@ -316,6 +316,19 @@ end:
 	return ret;
 }
 
+/* Sorts the candidates with CMP, copies the first min(n, count) into OUT
+ * (*nout) and frees them. */
+static void order_take(struct order_vec *cand, int (*cmp)(const void *, const void *), size_t n,
+		       struct ih_order_pair *out, size_t *nout)
+{
+	if (cand->n)
+		qsort(cand->v, cand->n, sizeof(*cand->v), cmp);
+	*nout = cand->n < n ? cand->n : n;
+	if (*nout)
+		memcpy(out, cand->v, *nout * sizeof(*out));
+	free(cand->v);
+}
+
 int ih_order_range(sqlite3 *db, int64_t run_id, const char *path, const char *hop, uint64_t lo,
 		   uint64_t hi, size_t n, struct ih_order_pair *out, size_t *nout, bool *more, char *err,
 		   size_t errlen)
@@ -328,13 +341,8 @@ int ih_order_range(sqlite3 *db, int64_t run_id, const char *path, const char *ho
 		free(cand.v);
 		return -1;
 	}
-	if (cand.n)
-		qsort(cand.v, cand.n, sizeof(*cand.v), cmp_asc);
 	*more = cand.n > n;
-	*nout = cand.n < n ? cand.n : n;
-	if (*nout)
-		memcpy(out, cand.v, *nout * sizeof(*out));
-	free(cand.v);
+	order_take(&cand, cmp_asc, n, out, nout);
 	return 0;
 }
 
@@ -348,12 +356,7 @@ int ih_order_top(sqlite3 *db, int64_t run_id, const char *path, const char *hop,
 		free(cand.v);
 		return -1;
 	}
-	if (cand.n)
-		qsort(cand.v, cand.n, sizeof(*cand.v), cmp_desc);
-	*nout = cand.n < n ? cand.n : n;
-	if (*nout)
-		memcpy(out, cand.v, *nout * sizeof(*out));
-	free(cand.v);
+	order_take(&cand, ih_order_cmp_desc, n, out, nout);
 	return 0;
 }
 

@@ -70,6 +70,10 @@ int ih_order_range(sqlite3 *db, int64_t run_id, const char *path, const char *ho
 int ih_order_top(sqlite3 *db, int64_t run_id, const char *path, const char *hop, size_t n,
 		 struct ih_order_pair *out, size_t *nout, char *err, size_t errlen);
 
+/* qsort() comparator of pairs: dur_ns descending, then irq_id ascending
+ * (the order of ih_order_top; callers merging several tops use it). */
+int ih_order_cmp_desc(const void *x, const void *y);
+
 /* Rebuilds hop_order for every run from the irq table (migration to schema
  * v5 of runs analyzed before it; one part per hop, sorted by SQLite).  The
  * hops of each path come from hop_def, plus 'total'.  -1 with err set. */

@@ -574,16 +574,6 @@ static const char sql_irq_at[] =
 	"SELECT " IH_WEB_IRQ_COLUMNS " FROM irq WHERE run_id = ?1 AND irq_id >= ?2 "
 	"AND (?3 IS NULL OR path = ?3) ORDER BY irq_id LIMIT 1";
 
-/* Slowest first; ties by irq_id. */
-static int ih_web_pair_cmp_desc(const void *x, const void *y)
-{
-	const struct ih_order_pair *a = x, *b = y;
-
-	if (a->dur_ns != b->dur_ns)
-		return a->dur_ns > b->dur_ns ? -1 : 1;
-	return a->irq_id < b->irq_id ? -1 : a->irq_id > b->irq_id;
-}
-
 /* The irq rows of run ID for PAIRS[0..N) (from hop_order), in that order,
  * as a new JSON array in *out; with DUR each row also gets "dur_ns" (the
  * pair's duration).  An interrupt missing from irq (a database edited by
@@ -668,7 +658,7 @@ enum MHD_Result ih_web_api_run_slowest(struct ih_web_request *req)
 			return ih_web_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "%s", err);
 		got += k;
 	}
-	qsort(top, got, sizeof(top[0]), ih_web_pair_cmp_desc);
+	qsort(top, got, sizeof(top[0]), ih_order_cmp_desc);
 	if (ih_web_pair_rows(req, id, top, got < (size_t)n ? got : (size_t)n, false, &rows, &r) != 0)
 		return r;
 	return ih_web_respond_json(req, json_pack("{s:I,s:s?,s:I,s:o}", "run_id", (json_int_t)id,
