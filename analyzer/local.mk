@@ -7,12 +7,12 @@ IH_ANALYZER_CFLAGS = $(AM_CFLAGS) $(BABELTRACE2_CFLAGS) $(SQLITE_CFLAGS) $(JANSS
 
 noinst_LTLIBRARIES += analyzer/libihsink.la
 analyzer_libihsink_la_SOURCES = \
-	analyzer/ih_catalogue.c analyzer/ih_catalogue.h \
-	analyzer/ih_hist.c analyzer/ih_hist.h \
-	analyzer/ih_json.c analyzer/ih_json.h \
-	analyzer/ih_rec.c analyzer/ih_rec.h \
-	analyzer/ih_steal.c analyzer/ih_steal.h \
-	analyzer/ih_store.c analyzer/ih_store.h \
+	analyzer/reconstruct/catalogue.c analyzer/reconstruct/catalogue.h \
+	analyzer/store/hist.c analyzer/store/hist.h \
+	analyzer/reconstruct/scenario.c analyzer/reconstruct/scenario.h \
+	analyzer/reconstruct/rec.c analyzer/reconstruct/rec.h \
+	analyzer/steal/steal.c analyzer/steal/steal.h \
+	analyzer/store/store.c analyzer/store/store.h \
 	analyzer/sqlite/sink.c analyzer/sqlite/sink.h
 analyzer_libihsink_la_CFLAGS = $(IH_ANALYZER_CFLAGS)
 # The scenario JSON of run_begin is read with jansson.
@@ -20,7 +20,7 @@ analyzer_libihsink_la_LIBADD = $(JANSSON_LIBS)
 
 # irqhop analyze; the irqhop binary links schemas/libihdb.la itself.
 noinst_LTLIBRARIES += analyzer/libihanalyzer.la
-analyzer_libihanalyzer_la_SOURCES = analyzer/ih_analyze.c
+analyzer_libihanalyzer_la_SOURCES = analyzer/graph/analyze.c
 analyzer_libihanalyzer_la_CFLAGS = $(IH_ANALYZER_CFLAGS)
 analyzer_libihanalyzer_la_LIBADD = analyzer/libihsink.la
 
@@ -63,3 +63,31 @@ EXTRA_DIST += tests/analyzer_badinput.test tests/analyzer_ctf.test tests/analyze
 check_SCRIPTS += tests/analyzer_real.test
 TESTS += tests/analyzer_real.test
 EXTRA_DIST += tests/analyzer_real.test tests/analyzer_validate.py
+
+# The regression gate (analyzer/regress/): irqhop regress and the
+# dashboard's compare page; the live follower of irqhop analyze --live.
+
+# The comparison library (analyzer/regress/regress.h): used by irqhop regress and by
+# the web server's compare handler, both inside the irqhop binary.
+noinst_LTLIBRARIES += analyzer/libihregress.la
+analyzer_libihregress_la_SOURCES = analyzer/regress/regress.c analyzer/regress/regress.h
+analyzer_libihregress_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
+analyzer_libihregress_la_LIBADD = schemas/libihdb.la $(SQLITE_LIBS) $(JANSSON_LIBS) -lm
+
+# irqhop analyze --live net://HOST: follows live sessions of lttng-relayd
+# through src.ctf.lttng-live and commits one run per session when it ends.
+noinst_LTLIBRARIES += analyzer/libihlive.la
+analyzer_libihlive_la_SOURCES = analyzer/live/live.c analyzer/live/live.h
+analyzer_libihlive_la_CFLAGS = $(AM_CFLAGS) $(BABELTRACE2_CFLAGS) $(SQLITE_CFLAGS)
+analyzer_libihlive_la_LIBADD = analyzer/libihsink.la schemas/libihdb.la $(BABELTRACE2_LIBS) $(SQLITE_LIBS) -lpthread
+
+# Tests: statistics of the comparison on synthetic databases (C, TAP);
+# irqhop regress on real recordings (exit status, formats, the CI recipe);
+# two test hosts in network namespaces streaming to lttng-relayd.
+check_PROGRAMS += tests/regress_unit.t
+tests_regress_unit_t_SOURCES = tests/regress_unit.c tests/tap.h
+tests_regress_unit_t_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
+tests_regress_unit_t_LDADD = analyzer/libihregress.la schemas/libihdb.la $(SQLITE_LIBS) $(JANSSON_LIBS) -lm
+check_SCRIPTS += tests/regress.test tests/hosts.test
+TESTS += tests/regress_unit.t tests/regress.test tests/hosts.test
+EXTRA_DIST += tests/regress.test tests/hosts.test tests/lib/netns.sh

@@ -2,10 +2,10 @@
 # against references measured in the same run; they never pass or fail on
 # time.  Figures for this machine are in docs/benchmarks.md.
 EXTRA_PROGRAMS = bench/ih-bench-ops bench/ih-bench-trace
-bench_ih_bench_ops_SOURCES = bench/ih_bench_ops.c
+bench_ih_bench_ops_SOURCES = bench/ops.c
 bench_ih_bench_ops_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)
 bench_ih_bench_ops_LDADD = collector/libihcollector.la
-bench_ih_bench_trace_SOURCES = bench/ih_bench_trace.c collector/ih_tp_provider.c
+bench_ih_bench_trace_SOURCES = bench/trace.c collector/events/provider.c
 bench_ih_bench_trace_CFLAGS = $(AM_CFLAGS) $(LTTNG_UST_CFLAGS)
 bench_ih_bench_trace_LDADD = collector/libihcollector.la $(LTTNG_UST_LIBS) -ldl
 CLEANFILES += bench/ih-bench-ops bench/ih-bench-trace

@@ -1,7 +1,13 @@
 # cli/: the irqhop front command.
 bin_PROGRAMS += irqhop
-irqhop_SOURCES = cli/irqhop.c cli/ih_cmd.h cli/ih_demo.c
+irqhop_SOURCES = cli/irqhop.c cli/cmd.h cli/demo.c cli/serve_main.c cli/regress_main.c
 irqhop_CFLAGS = $(AM_CFLAGS) $(LTTNG_CTL_CFLAGS) $(BABELTRACE2_CFLAGS) $(MHD_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
 irqhop_LDADD = collector/libihrecord.la analyzer/libihanalyzer.la analyzer/libihlive.la web/libihweb.la \
-	web/libihregress.la schemas/libihdb.la \
+	analyzer/libihregress.la schemas/libihdb.la \
 	$(LTTNG_CTL_LIBS) $(BABELTRACE2_LIBS) $(MHD_LIBS) $(SQLITE_LIBS) $(JANSSON_LIBS) -lpthread
+
+# The scenario driver: a thin program over the model library, plus the probes.
+pkglibexec_PROGRAMS += irqhop-runtime
+irqhop_runtime_SOURCES = cli/runtime_main.c collector/events/provider.c
+irqhop_runtime_CFLAGS = $(AM_CFLAGS) $(LTTNG_UST_CFLAGS) $(URCU_CFLAGS) $(JANSSON_CFLAGS)
+irqhop_runtime_LDADD = collector/libihcollector.la $(LTTNG_UST_LIBS) -ldl -lpthread

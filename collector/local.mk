@@ -1,5 +1,7 @@
-# collector/: the runtime library (one public header per module), the
-# LTTng-UST provider, the scenario driver irqhop-runtime, and irqhop record.
+# collector/: the hypervisor model (collector/model/, one public header per
+# module), the event catalogue and its LTTng-UST provider (collector/events/),
+# and LTTng session control for irqhop record (collector/record/).  The
+# scenario driver irqhop-runtime is built from cli/ (cli/local.mk).
 
 # The runtime library.  Tracepoint call sites use dynamic linkage of the
 # probes: the library itself never loads lttng-ust, so unit tests and
@@ -7,33 +9,27 @@
 # links the provider and so emits events.
 noinst_LTLIBRARIES += collector/libihcollector.la
 collector_libihcollector_la_SOURCES = \
-	collector/ih_tp.c collector/ih_tp.h collector/irqhop_tp.h \
-	collector/ih_clock.h collector/ih_wfcq.h collector/ih_notify.c collector/ih_notify.h \
-	collector/ih_spinlock.c collector/ih_spinlock.h \
-	collector/ih_softirq.c collector/ih_softirq.h \
-	collector/ih_tasklet.c collector/ih_tasklet.h \
-	collector/ih_pcpu.c collector/ih_pcpu.h \
-	collector/ih_vcpu.c collector/ih_vcpu.h \
-	collector/ih_device.c collector/ih_device.h \
-	collector/ih_notifier.c collector/ih_notifier.h \
-	collector/ih_workqueue.c collector/ih_workqueue.h \
-	collector/ih_irqfd.c collector/ih_irqfd.h \
-	collector/ih_host.c collector/ih_host.h \
-	collector/ih_scenario.c collector/ih_scenario.h
+	collector/events/tp.c collector/events/tp.h collector/events/irqhop_tp.h \
+	collector/events/clock.h collector/model/wfcq.h collector/model/evcount.c collector/model/evcount.h \
+	collector/model/spinlock.c collector/model/spinlock.h \
+	collector/model/softirq.c collector/model/softirq.h \
+	collector/model/tasklet.c collector/model/tasklet.h \
+	collector/model/pcpu.c collector/model/pcpu.h \
+	collector/model/vcpu.c collector/model/vcpu.h \
+	collector/model/device.c collector/model/device.h \
+	collector/model/notifier.c collector/model/notifier.h \
+	collector/model/workqueue.c collector/model/workqueue.h \
+	collector/model/irqfd.c collector/model/irqfd.h \
+	collector/model/host.c collector/model/host.h \
+	collector/model/scenario.c collector/model/scenario.h
 collector_libihcollector_la_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS) $(JANSSON_CFLAGS)
 collector_libihcollector_la_LIBADD = $(URCU_LIBS) $(JANSSON_LIBS) -ldl -lpthread -lm
 
-# The scenario driver: a thin program over the library, plus the probes.
-pkglibexec_PROGRAMS += irqhop-runtime
-irqhop_runtime_SOURCES = collector/ih_runtime_main.c collector/ih_tp_provider.c
-irqhop_runtime_CFLAGS = $(AM_CFLAGS) $(LTTNG_UST_CFLAGS) $(URCU_CFLAGS) $(JANSSON_CFLAGS)
-irqhop_runtime_LDADD = collector/libihcollector.la $(LTTNG_UST_LIBS) -ldl -lpthread
-
 # irqhop record: LTTng session control through liblttng-ctl.
 noinst_LTLIBRARIES += collector/libihrecord.la
-collector_libihrecord_la_SOURCES = collector/ih_record.c \
-	collector/ih_session.c collector/ih_session.h \
-	collector/ih_sessiond.c collector/ih_sessiond.h
+collector_libihrecord_la_SOURCES = collector/record/record.c \
+	collector/record/session.c collector/record/session.h \
+	collector/record/sessiond.c collector/record/sessiond.h
 collector_libihrecord_la_CFLAGS = $(AM_CFLAGS) $(LTTNG_CTL_CFLAGS) $(JANSSON_CFLAGS)
 collector_libihrecord_la_LIBADD = $(LTTNG_CTL_LIBS) $(JANSSON_LIBS)
 

@@ -5,15 +5,15 @@ IH_SCHEMA_FILES = schemas/irqhop.sql schemas/indexes.sql
 IH_MIGRATIONS = schemas/migrations/002.sql schemas/migrations/003.sql schemas/migrations/004.sql schemas/migrations/005.sql
 
 noinst_LTLIBRARIES += schemas/libihdb.la
-schemas_libihdb_la_SOURCES = schemas/ih_db.c schemas/ih_db.h schemas/ih_order.c schemas/ih_order.h build-aux/embed.h
-nodist_schemas_libihdb_la_SOURCES = schemas/ih_schema_files.c
+schemas_libihdb_la_SOURCES = schemas/db.c schemas/db.h schemas/order.c schemas/order.h build-aux/embed.h
+nodist_schemas_libihdb_la_SOURCES = schemas/schema_files.c
 schemas_libihdb_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 schemas_libihdb_la_LIBADD = $(SQLITE_LIBS)
-BUILT_SOURCES += schemas/ih_schema_files.c
-CLEANFILES += schemas/ih_schema_files.c
+BUILT_SOURCES += schemas/schema_files.c
+CLEANFILES += schemas/schema_files.c
 EXTRA_DIST += $(IH_SCHEMA_FILES) $(IH_MIGRATIONS) schemas/migrations/README build-aux/embed.sh
 
-schemas/ih_schema_files.c: $(IH_SCHEMA_FILES) $(IH_MIGRATIONS) $(top_srcdir)/build-aux/embed.sh
+schemas/schema_files.c: $(IH_SCHEMA_FILES) $(IH_MIGRATIONS) $(top_srcdir)/build-aux/embed.sh
 	$(AM_V_GEN)$(MKDIR_P) schemas && \
 	  files=; for f in $(IH_SCHEMA_FILES) $(IH_MIGRATIONS); do files="$$files $(top_srcdir)/$$f"; done; \
 	  $(SHELL) $(top_srcdir)/build-aux/embed.sh ih_schema_files $$files > $@.tmp && mv $@.tmp $@

@@ -3,7 +3,7 @@
  */
 #include "config.h"
 #include "tests/tap.h"
-#include "analyzer/ih_hist.h"
+#include "analyzer/store/hist.h"
 
 #include <math.h>
 

@@ -4,7 +4,7 @@
  */
 #include "config.h"
 #include "tests/tap.h"
-#include "analyzer/ih_rec.h"
+#include "analyzer/reconstruct/rec.h"
 
 #include <string.h>
 

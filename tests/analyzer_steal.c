@@ -7,8 +7,8 @@
  */
 #include "config.h"
 #include "tests/tap.h"
-#include "analyzer/ih_json.h"
-#include "analyzer/ih_steal.h"
+#include "analyzer/reconstruct/scenario.h"
+#include "analyzer/steal/steal.h"
 
 #include <string.h>
 

@@ -4,10 +4,10 @@
  * all-or-nothing transaction.
  */
 #include "config.h"
-#include "schemas/ih_order.h"
+#include "schemas/order.h"
 #include "tests/tap.h"
-#include "analyzer/ih_store.h"
-#include "schemas/ih_db.h"
+#include "analyzer/store/store.h"
+#include "schemas/db.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>

@@ -4,8 +4,8 @@
  * interrupt must be acknowledged exactly once (audited per irq_id).
  */
 #include "config.h"
-#include "collector/ih_host.h"
-#include "collector/ih_scenario.h"
+#include "collector/model/host.h"
+#include "collector/model/scenario.h"
 #include "tests/tap.h"
 
 #include <pthread.h>

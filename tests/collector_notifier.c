@@ -8,8 +8,8 @@
  * bounded timeout; every loop is bounded.
  */
 #include "config.h"
-#include "collector/ih_clock.h"
-#include "collector/ih_notifier.h"
+#include "collector/events/clock.h"
+#include "collector/model/notifier.h"
 #include "tests/tap.h"
 
 #include <errno.h>

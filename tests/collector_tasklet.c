@@ -1,13 +1,13 @@
 /*
  * collector_tasklet.c - TAP tests of tasklet semantics in both modes
- * (guarantees G1-G4 of collector/ih_tasklet.h).  Test threads act as pCPUs;
+ * (guarantees G1-G4 of collector/model/tasklet.h).  Test threads act as pCPUs;
  * they wait for each other with semaphores and barriers, never with sleeps,
  * and every loop has a bound.
  */
 #include "config.h"
-#include "collector/ih_pcpu.h"
-#include "collector/ih_softirq.h"
-#include "collector/ih_tasklet.h"
+#include "collector/model/pcpu.h"
+#include "collector/model/softirq.h"
+#include "collector/model/tasklet.h"
 #include "tests/tap.h"
 
 #include <pthread.h>

@@ -23,8 +23,8 @@
 
 #include <lttng/lttng.h>
 
-#include "collector/ih_session.h"
-#include "collector/ih_sessiond.h"
+#include "collector/record/session.h"
+#include "collector/record/sessiond.h"
 #include "tests/tap.h"
 
 static sigset_t oldmask;

@@ -1,13 +1,13 @@
 /*
- * regress_unit.c - TAP tests of web/ih_regress.c on synthetic databases
+ * regress_unit.c - TAP tests of analyzer/regress/regress.c on synthetic databases
  * built through the real schema: selectors, verdicts (a run against itself,
  * against a re-draw of the same distributions, a 1.5x slowdown, a small but
  * significant change, an improvement, too few samples), steal available or
  * not, reproducibility by seed, and the coverage of the intervals.
  */
 #include "config.h"
-#include "schemas/ih_db.h"
-#include "web/ih_regress.h"
+#include "schemas/db.h"
+#include "analyzer/regress/regress.h"
 #include "tests/tap.h"
 
 #include <math.h>

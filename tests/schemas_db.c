@@ -4,8 +4,8 @@
  * of an old one, unwritable path).
  */
 #include "config.h"
-#include "schemas/ih_db.h"
-#include "schemas/ih_order.h"
+#include "schemas/db.h"
+#include "schemas/order.h"
 #include "tests/tap.h"
 
 #include <stdlib.h>

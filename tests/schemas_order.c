@@ -5,8 +5,8 @@
  * a corrupt segment is reported, not read past.
  */
 #include "config.h"
-#include "schemas/ih_db.h"
-#include "schemas/ih_order.h"
+#include "schemas/db.h"
+#include "schemas/order.h"
 #include "tests/tap.h"
 
 #include <stdlib.h>

@@ -340,9 +340,9 @@ def check_errors(port):
 
 
 def check_traversal(port):
-    for path in ("/assets/../schemas/irqhop.sql", "/assets/%2e%2e/web/ih_serve.c", "/../etc/passwd",
+    for path in ("/assets/../schemas/irqhop.sql", "/assets/%2e%2e/cli/serve_main.c", "/../etc/passwd",
                  "/assets/..%2f..%2fetc%2fpasswd", "/assets/./irqhop.css", "/runs/../api/runs",
-                 "/assets/%2E%2E", "/assets/..\\ih_web.h"):
+                 "/assets/%2E%2E", "/assets/..\\web/web.h"):
         st, h, body = request(port, "GET", path)
         try:
             doc = json.loads(body)

@@ -4,7 +4,7 @@
  * repair of JSON text, and the embedded asset set.
  */
 #include "config.h"
-#include "web/ih_web.h"
+#include "web/web.h"
 #include "tests/tap.h"
 
 #include <arpa/inet.h>

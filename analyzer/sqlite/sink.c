@@ -13,11 +13,11 @@
  */
 #include "config.h"
 #include "analyzer/sqlite/sink.h"
-#include "analyzer/ih_catalogue.h"
-#include "analyzer/ih_json.h"
-#include "analyzer/ih_rec.h"
-#include "analyzer/ih_steal.h"
-#include "analyzer/ih_store.h"
+#include "analyzer/reconstruct/catalogue.h"
+#include "analyzer/reconstruct/scenario.h"
+#include "analyzer/reconstruct/rec.h"
+#include "analyzer/steal/steal.h"
+#include "analyzer/store/store.h"
 
 #include <ctype.h>
 #include <time.h>

@@ -10,9 +10,9 @@
 -- fourteen served "the interrupts behind a histogram bucket" and "the
 -- slowest N": hop_order holds each hop's (duration, irq_id) pairs sorted,
 -- written by the analyzer's writer thread while the decoder runs
--- (schemas/ih_order.h describes the layout; docs/schema.md how to read it).
+-- (schemas/order.h describes the layout; docs/schema.md how to read it).
 -- Existing runs get their hop_order rows right after this script, from
--- their irq rows (ih_order_rebuild() in schemas/ih_order.c).
+-- their irq rows (ih_order_rebuild() in schemas/order.c).
 
 CREATE TABLE irq_v5 (
   run_id             INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,

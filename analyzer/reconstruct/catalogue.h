@@ -1,0 +1,88 @@
+/*
+ * analyzer/reconstruct/catalogue.h - the analyzer's view of the event catalogue
+ * (collector/events/irqhop_tp.h) and of the hops it reconstructs (DESIGN.md §5,
+ * schemas/irqhop.sql hop_def).
+ *
+ * The analyzer does not include collector/events/irqhop_tp.h: that header drags in
+ * lttng-ust, and the analyzer reads traces, it does not emit them.  The enum
+ * values below are the IH_TP_* ones of collector/events/irqhop_tp.h; keep the two in step.
+ */
+#ifndef IH_CATALOGUE_H
+#define IH_CATALOGUE_H
+
+/* Provider prefix of every irqhop event name in an LTTng trace. */
+#define IH_CAT_PROVIDER_PREFIX "irqhop:"
+
+/* Fixed enum values of collector/events/irqhop_tp.h (IH_TP_*). */
+enum { IH_CAT_TASKLET_GLOBAL = 0, IH_CAT_TASKLET_PERCPU = 1 };
+enum { IH_CAT_NOTIFIER_WAITQUEUE = 0, IH_CAT_NOTIFIER_SRCU = 1 };
+
+/* Events the analyzer distinguishes.  IH_EV_OTHER is every irqhop event that
+ * carries nothing for reconstruction (accounting, informational events). */
+enum ih_ev {
+	IH_EV_OTHER = 0,
+	IH_EV_RUN_BEGIN,
+	IH_EV_RUN_END,
+	IH_EV_IRQ_RAISE,
+	IH_EV_IRQ_ENTRY,
+	IH_EV_IRQ_EXIT,
+	IH_EV_TIMER_FIRE,
+	IH_EV_SOFTIRQ_RAISE,
+	IH_EV_SOFTIRQ_ENTRY,
+	IH_EV_SOFTIRQ_EXIT,
+	IH_EV_TASKLET_SCHEDULE,
+	IH_EV_TASKLET_ENTRY,
+	IH_EV_TASKLET_EXIT,
+	IH_EV_EVENTFD_SIGNAL,
+	IH_EV_NOTIFIER_ENTRY,
+	IH_EV_NOTIFIER_EXIT,
+	IH_EV_WORK_QUEUE,
+	IH_EV_WORK_ENTRY,
+	IH_EV_WORK_EXIT,
+	IH_EV_INJECT,
+	IH_EV_VCPU_KICK,
+	IH_EV_VCPU_ACK,
+	IH_EV_COUNT_
+};
+
+/* Paths (irq.path). */
+enum ih_path {
+	IH_PATH_UNKNOWN = 0,	/* start event lost: path not known */
+	IH_PATH_PASSTHROUGH,
+	IH_PATH_TIMER,
+	IH_PATH_IRQFD,
+	IH_PATH_COUNT_
+};
+
+/* Hops.  The order is the order of the irq table's hop columns; IH_HOP_TOTAL
+ * is the whole path (histogram and summary only). */
+enum ih_hop {
+	IH_HOP_DELIVERY = 0,
+	IH_HOP_SCHEDULE,
+	IH_HOP_QUEUE,
+	IH_HOP_ASSIST,
+	IH_HOP_CALLBACK,
+	IH_HOP_DEFER,
+	IH_HOP_WORKER,
+	IH_HOP_INJECT,
+	IH_HOP_GUEST,
+	IH_HOP_TOTAL,
+	IH_HOP_COUNT_
+};
+
+/* Returns the event's name without the provider prefix ("irq_raise"), or
+ * NULL for IH_EV_OTHER / out-of-range values. */
+const char *ih_cat_event_name(enum ih_ev ev);
+
+/* Maps a full trace event name ("irqhop:irq_raise") to its enum.  Returns -1
+ * for a name outside the irqhop provider, IH_EV_OTHER for an irqhop event the
+ * analyzer does not use (vcpu_runstate, lock_stat...). */
+int ih_cat_event_from_name(const char *name);
+
+/* Name of a path as stored in irq.path ("passthrough", ..., "unknown"). */
+const char *ih_cat_path_name(enum ih_path path);
+
+/* Name of a hop as stored in hop_hist.hop / irq.broken_hop ("delivery",
+ * ..., "total"). */
+const char *ih_cat_hop_name(enum ih_hop hop);
+#endif

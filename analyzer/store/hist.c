@@ -1,0 +1,117 @@
+/*
+ * analyzer/store/hist.c - log-linear histogram, see analyzer/store/hist.h.
+ */
+#include "config.h"
+#include "analyzer/store/hist.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void ih_hist_init(struct ih_hist *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->min = UINT64_MAX;
+}
+
+void ih_hist_fini(struct ih_hist *h)
+{
+	free(h->counts);
+	ih_hist_init(h);
+}
+
+size_t ih_hist_index(uint64_t v)
+{
+	unsigned e, shift;
+
+	if (v < 2 * IH_HIST_SUB)
+		return (size_t)v;
+	e = 63u - (unsigned)__builtin_clzll(v);
+	shift = e - IH_HIST_SUB_BITS;
+	/* (shift + 1) * SUB + (v >> shift) - SUB: the top 8 significant bits
+	 * of v select the sub-bucket inside its power of two. */
+	return (size_t)shift * IH_HIST_SUB + (size_t)(v >> shift);
+}
+
+uint64_t ih_hist_bucket_lo(size_t idx)
+{
+	unsigned shift;
+
+	if (idx < 2 * IH_HIST_SUB)
+		return idx;
+	shift = (unsigned)(idx / IH_HIST_SUB) - 1;
+	return (uint64_t)(idx % IH_HIST_SUB + IH_HIST_SUB) << shift;
+}
+
+uint64_t ih_hist_bucket_hi(size_t idx)
+{
+	unsigned shift;
+
+	if (idx < 2 * IH_HIST_SUB)
+		return idx;
+	shift = (unsigned)(idx / IH_HIST_SUB) - 1;
+	return ih_hist_bucket_lo(idx) + ((uint64_t)1 << shift) - 1;
+}
+
+/* Allocates the bucket array on first use; -1 when out of memory. */
+static int hist_alloc(struct ih_hist *h)
+{
+	if (h->counts)
+		return 0;
+	h->counts = calloc(IH_HIST_NBUCKETS, sizeof(*h->counts));
+	return h->counts ? 0 : -1;
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+int ih_hist_add(struct ih_hist *h, uint64_t v)
+{
+	if (hist_alloc(h))
+		return -1;
+	h->counts[ih_hist_index(v)]++;
+	h->count++;
+	h->sum = sat_add(h->sum, v);
+	if (v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+	return 0;
+}
+
+int ih_hist_merge(struct ih_hist *dst, const struct ih_hist *src)
+{
+	if (!src->count)
+		return 0;
+	if (hist_alloc(dst))
+		return -1;
+	for (size_t i = 0; i < IH_HIST_NBUCKETS; i++)
+		dst->counts[i] += src->counts[i];
+	dst->count += src->count;
+	dst->sum = sat_add(dst->sum, src->sum);
+	if (src->min < dst->min)
+		dst->min = src->min;
+	if (src->max > dst->max)
+		dst->max = src->max;
+	return 0;
+}
+
+uint64_t ih_hist_percentile(const struct ih_hist *h, double q)
+{
+	uint64_t cum = 0;
+
+	if (!h->count)
+		return 0;
+	for (size_t i = 0; i < IH_HIST_NBUCKETS; i++) {
+		cum += h->counts[i];
+		/* Same comparison as the hop_stats view (cum >= q * n, in
+		 * floating point) so C and SQL agree on every rank. */
+		if (h->counts[i] && (double)cum >= q * (double)h->count) {
+			uint64_t hi = ih_hist_bucket_hi(i);
+
+			return hi < h->max ? hi : h->max;
+		}
+	}
+	return h->max;
+}

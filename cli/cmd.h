@@ -1,0 +1,28 @@
+/*
+ * cli/cmd.h - entry points of irqhop's subcommands.
+ *
+ * Each takes the subcommand's own argv (argv[0] is the subcommand name) and
+ * returns the process exit status.  Conventions shared by all of them:
+ *   - errors are one line on stderr, "irqhop SUBCOMMAND: problem", naming
+ *     the file, option or value at fault;
+ *   - exit status 2 for a usage error (unknown option, bad value), 1 for any
+ *     other failure, 0 on success (regress: 1 means "regressed");
+ *   - nothing is left half-written on failure.
+ */
+#ifndef IH_CMD_H
+#define IH_CMD_H
+
+int ih_record_main(int argc, char **argv);   /* collector/record/record.c */
+int ih_analyze_main(int argc, char **argv);  /* analyzer/graph/analyze.c */
+int ih_serve_main(int argc, char **argv);    /* cli/serve_main.c */
+int ih_regress_main(int argc, char **argv);  /* cli/regress_main.c */
+int ih_demo_main(int argc, char **argv);     /* cli/demo.c */
+
+/* Path of the irqhop-runtime program: $IRQHOP_RUNTIME if set, else the one
+ * beside this executable (build tree), else the installed one.  Writes into
+ * buf; returns buf, or NULL (with a message on stderr) when none exists. */
+const char *ih_runtime_path(char *buf, unsigned long len);
+
+/* Directory holding the installed babeltrace2 plugin (for --plugin-path). */
+const char *ih_plugin_dir(void);
+#endif

@@ -1,5 +1,0 @@
-/* ih_tp_provider.c - the irqhop tracepoint provider (probes).  Linked only
- * into irqhop-runtime, which therefore loads liblttng-ust and registers with
- * the session daemon; see ih_tp.h. */
-#define LTTNG_UST_TRACEPOINT_CREATE_PROBES
-#include "collector/irqhop_tp.h"

@@ -1,0 +1,35 @@
+/*
+ * schemas/db.h - opening an irqhop database: schema creation, version check and
+ * migrations.  Every component that touches SQLite opens it through here, so
+ * the schema version is checked in exactly one place.
+ *
+ * Errors: each function returns 0 on success; on failure it returns -1,
+ * writes one line naming the database and the problem into err (no trailing
+ * newline) and leaves *out NULL with nothing written to the file.
+ */
+#ifndef IH_DB_H
+#define IH_DB_H
+#include <stddef.h>
+#include <sqlite3.h>
+
+#define IH_SCHEMA_VERSION 5
+
+/* Opens (creating if needed) PATH for writing: WAL journal, foreign keys on,
+ * a busy timeout so a concurrent reader (irqhop serve) never fails a writer.
+ * Creates the schema in an empty database, or migrates an older one, in one
+ * transaction.  Refuses a database whose version is newer than this binary. */
+int ih_db_open_rw(const char *path, sqlite3 **out, char *err, size_t errlen);
+
+/* Opens an existing PATH read-only (SQLITE_OPEN_READONLY); refuses a file that
+ * is missing, is not an irqhop database, or has another schema version (the
+ * message says to run `irqhop analyze` to migrate an older one). */
+int ih_db_open_ro(const char *path, sqlite3 **out, char *err, size_t errlen);
+
+/* Creates the indexes of schemas/indexes.sql if missing.  Called after a bulk
+ * insert; idempotent.  On failure returns -1 with err set. */
+int ih_db_create_indexes(sqlite3 *db, char *err, size_t errlen);
+
+/* The embedded text of schemas/irqhop.sql: schema version 1, which the
+ * migrations bring to IH_SCHEMA_VERSION. */
+const char *ih_db_schema_sql(void);
+#endif

@@ -1,0 +1,36 @@
+/*
+ * web/routes.c - the routing table of `irqhop serve`: every URL the
+ * server answers, in one place.  The dispatcher (web/server/server.c) walks it
+ * in order and runs the first row whose pattern matches; "{name}" captures
+ * one path segment (read it with ih_web_param / ih_web_param_id).  Methods
+ * other than GET and HEAD are refused with 405 before routing (the server
+ * is read-only); an unmatched path is a 404.
+ */
+#include "config.h"
+#include "web/web.h"
+
+const struct ih_web_route ih_web_routes[] = {
+	/* JSON API (docs/api.md).  Last column: accepted query parameters. */
+	{ "GET", "/api/runs",                       ih_web_api_runs,       "label host mechanism" },
+	{ "GET", "/api/runs/{id}",                  ih_web_api_run,        NULL },
+	{ "GET", "/api/runs/{id}/hops",             ih_web_api_run_hops,   NULL },
+	{ "GET", "/api/runs/{id}/hist",             ih_web_api_run_hist,   "path hop" },
+	{ "GET", "/api/runs/{id}/steal",            ih_web_api_run_steal,  NULL },
+	{ "GET", "/api/runs/{id}/steal/windows",    ih_web_api_run_steal_windows, "vcpu" },
+	{ "GET", "/api/runs/{id}/locks",            ih_web_api_run_locks,  NULL },
+	{ "GET", "/api/runs/{id}/irqs",             ih_web_api_run_irqs,   "path hop lo hi n" },
+	{ "GET", "/api/runs/{id}/irqs/slowest",     ih_web_api_run_slowest, "path n" },
+	{ "GET", "/api/runs/{id}/irqs/sample",      ih_web_api_run_sample, "path n" },
+	{ "GET", "/api/runs/{id}/irqs/{irq}",       ih_web_api_run_irq,    NULL },
+	{ "GET", "/api/compare",                    ih_web_api_compare,    "a b" },
+	/* Pages: embedded HTML whose scripts fetch the API (and read the same
+	 * query parameters as the API they call). */
+	{ "GET", "/",                               ih_web_page_index,     "label host mechanism" },
+	{ "GET", "/runs/{id}",                      ih_web_page_run,       NULL },
+	{ "GET", "/runs/{id}/irqs",                 ih_web_page_explorer,  "path hop lo hi n" },
+	{ "GET", "/runs/{id}/irqs/{irq}",           ih_web_page_irq,       NULL },
+	{ "GET", "/compare",                        ih_web_page_compare,   "a b" },
+	/* Embedded static files (web/pages/assets/, by base name). */
+	{ "GET", "/assets/{name}",                  ih_web_static,         NULL },
+	{ NULL, NULL, NULL, NULL },
+};

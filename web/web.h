@@ -1,0 +1,242 @@
+/*
+ * web/web.h - internals of `irqhop serve` shared by the files of web/.
+ *
+ * Layout (in the style of libmicrohttpd applications):
+ *   cli/serve_main.c        the subcommand: options, signals, start/stop;
+ *   web/server/server.c   the daemon, the dispatcher (routing table walk,
+ *                     per-request state, per-thread database connections),
+ *                     the response helpers and the one error helper;
+ *   web/routes.c   the routing table: (method, pattern, handler);
+ *   web/api/api.c      JSON API handlers (/api/...);
+ *   web/pages/pages.c    HTML pages and the embedded static assets.
+ * Adding a view means: a handler in web/api/api.c or web/pages/pages.c, one line
+ * in the routing table, its page/script under web/pages/assets/ (listed in
+ * web/local.mk), and a section in docs/api.md.
+ *
+ * Every handler answers through ih_web_respond_*() or ih_web_error(), which
+ * queue the response and return what the access handler must return to
+ * libmicrohttpd; a handler never calls MHD_queue_response itself.
+ */
+#ifndef IH_WEB_H
+#define IH_WEB_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <microhttpd.h>
+#include <sqlite3.h>
+#include <jansson.h>
+
+#include "build-aux/embed.h"
+
+/* Assets compiled in from web/pages/assets/ (web/pages/assets_data.c, generated). */
+extern const struct ih_embedded ih_web_assets[];
+
+/* ---- server ---------------------------------------------------------- */
+
+struct ih_web_config {
+	const char *db_path;             /* irqhop database, opened read-only */
+	struct sockaddr_storage addr;    /* address to listen on (port 0: any) */
+	socklen_t addrlen;
+	unsigned threads;                /* MHD worker threads (1: one epoll thread) */
+	unsigned max_connections;        /* MHD_OPTION_CONNECTION_LIMIT */
+	unsigned timeout_s;              /* idle connection timeout */
+	size_t conn_memory;              /* MHD_OPTION_CONNECTION_MEMORY_LIMIT */
+};
+
+/* Sets the defaults: 127.0.0.1:8080, 2 threads, 256 connections, 30 s,
+ * 32 KiB per connection.  Cannot fail. */
+void ih_web_config_init(struct ih_web_config *cfg);
+
+/* Parses "ADDR:PORT" ("127.0.0.1:8080", "[::1]:0", "localhost:8080") into
+ * cfg->addr.  On failure returns -1 with a one-line reason in err and leaves
+ * cfg unchanged. */
+int ih_web_parse_listen(const char *spec, struct ih_web_config *cfg, char *err, size_t errlen);
+
+struct ih_web_server;
+
+/* Opens the database (checking its schema), binds the listening socket and
+ * starts the daemon's threads.  On failure returns -1 with a one-line reason
+ * in err ("database X: ...", "cannot listen on A:P: Address already in use")
+ * and *out NULL; *kind is set to 1 when the failure is the database's, 2
+ * when it is the listening socket's, 3 otherwise (for exit statuses). */
+int ih_web_server_start(const struct ih_web_config *cfg, struct ih_web_server **out,
+			int *kind, char *err, size_t errlen);
+
+/* The URL the server answers on, with the real port ("http://127.0.0.1:4242/"). */
+const char *ih_web_server_url(const struct ih_web_server *srv);
+
+/* Stops the daemon (joining its threads, closing the listening socket and
+ * every connection), then closes the database connections.  NULL is a no-op. */
+void ih_web_server_stop(struct ih_web_server *srv);
+
+/* Empties the API's process-wide caches (the compare verdicts of
+ * web/api/api.c); called by ih_web_server_stop().  Cannot fail. */
+void ih_web_api_cleanup(void);
+
+/* ---- requests and routing --------------------------------------------- */
+
+#define IH_WEB_MAX_PARAMS 4
+#define IH_WEB_MAX_QUERY 8
+
+struct ih_web_request;
+typedef enum MHD_Result (*ih_web_handler)(struct ih_web_request *req);
+
+/* One row of the routing table.  PATTERN is split on '/': a literal segment
+ * matches itself, "{name}" matches one non-empty segment and captures it as
+ * parameter NAME.  METHOD is "GET" (which also answers HEAD).  QUERY lists
+ * the query-string parameters the route accepts, separated by spaces (NULL:
+ * none); the dispatcher answers 400 naming any other parameter, or one given
+ * twice, before the handler runs. */
+struct ih_web_route {
+	const char *method;
+	const char *pattern;
+	ih_web_handler handler;
+	const char *query;
+};
+
+extern const struct ih_web_route ih_web_routes[]; /* NULL-terminated */
+
+struct ih_web_thread;
+
+/* Per-request state: allocated on the first call of the access handler,
+ * freed by the completion callback (MHD_OPTION_NOTIFY_COMPLETED). */
+struct ih_web_request {
+	struct MHD_Connection *conn;
+	struct ih_web_server *srv;
+	const struct ih_web_route *route; /* NULL: no route matched */
+	const char *method;
+	int head;                         /* method is HEAD */
+	char *path;                       /* copy of the URL path; params point into it */
+	const char *param_name[IH_WEB_MAX_PARAMS];
+	size_t param_len[IH_WEB_MAX_PARAMS];
+	const char *param[IH_WEB_MAX_PARAMS];
+	size_t nparams;
+	int traversal;                    /* the path has a "." or ".." segment */
+	struct ih_web_thread *thr;        /* this worker thread's database state */
+	/* Query-string arguments (%-decoded by MHD; the strings are MHD's and
+	 * live as long as the request).  value is NULL for "?name" alone. */
+	struct { const char *name, *value; } query[IH_WEB_MAX_QUERY];
+	size_t nquery;
+	int query_bad;                    /* more than IH_WEB_MAX_QUERY arguments */
+};
+
+/* Matches PATH against TABLE; on success returns the route and fills the
+ * request's parameters (PATH is modified: segments are NUL-terminated in
+ * place).  Returns NULL when nothing matches (parameters then unspecified). */
+const struct ih_web_route *ih_web_route_match(const struct ih_web_route *table,
+					      char *path, struct ih_web_request *req);
+
+/* The captured parameter NAME, or NULL. */
+const char *ih_web_param(const struct ih_web_request *req, const char *name);
+
+/* Parses a positive decimal id ([1-9][0-9]*, at most INT64_MAX, nothing
+ * else).  Returns 0 and sets *out, or -1 (with *out unchanged). */
+int ih_web_parse_id(const char *s, int64_t *out);
+
+/* Parses parameter NAME as an id; on failure it has already queued a 400
+ * naming the parameter and returns -1 (the handler then returns *result). */
+int ih_web_param_id(struct ih_web_request *req, const char *name, int64_t *out,
+		    enum MHD_Result *result);
+
+/* Whether NAME is one of the space-separated words of LIST (NULL: none).
+ * Cannot fail. */
+int ih_web_word_in(const char *list, const char *name);
+
+/* The value of query parameter NAME, or NULL when it is absent or empty
+ * (an HTML form sends empty fields as "name="). */
+const char *ih_web_query(const struct ih_web_request *req, const char *name);
+
+/* Query parameter NAME as a decimal integer in [MIN, MAX]; *out = DEF when
+ * absent.  On a malformed or out-of-range value it has queued a 400 naming
+ * the parameter and returns -1 (*result set); 0 otherwise. */
+int ih_web_query_int(struct ih_web_request *req, const char *name, int64_t min, int64_t max,
+		     int64_t def, int64_t *out, enum MHD_Result *result);
+
+/* Query parameter NAME, which must be one of the space-separated words of
+ * ALLOWED; *out = NULL when absent.  On another value it has queued a 400
+ * naming the parameter and the allowed values, and returns -1 (*result
+ * set); 0 otherwise. */
+int ih_web_query_word(struct ih_web_request *req, const char *name, const char *allowed,
+		      const char **out, enum MHD_Result *result);
+
+/* ---- database --------------------------------------------------------- */
+
+/* This worker thread's read-only connection (for code outside web/ that
+ * reads the database on a request's behalf, such as `irqhop regress`'s
+ * verdicts in the compare handler).  Statements prepared on it must be
+ * finalized or reset before the handler returns.  On failure returns NULL
+ * after queueing a 503 (*result set). */
+sqlite3 *ih_web_db(struct ih_web_request *req, enum MHD_Result *result);
+
+/* This worker thread's prepared statement for SQL (cached per thread and
+ * prepared once; SQL must be a string with static storage, its address is
+ * the cache key).  The statement comes reset with no bindings, and the
+ * dispatcher resets it again after the handler so no read transaction
+ * outlives a request.  On failure returns NULL after queueing a 500 through
+ * ih_web_error (*result holds what the handler must return). */
+sqlite3_stmt *ih_web_stmt(struct ih_web_request *req, const char *sql,
+			  enum MHD_Result *result);
+
+/* Steps ST; SQLITE_ROW / SQLITE_DONE pass through.  Any other code queues a
+ * 500 (503 when the database is busy or locked) and returns -1 with
+ * *result set. */
+int ih_web_step(struct ih_web_request *req, sqlite3_stmt *st, enum MHD_Result *result);
+
+/* Converts the current row of ST into a JSON object keyed by column name
+ * (INTEGER -> integer, REAL -> real, TEXT -> string, NULL -> null, BLOB ->
+ * null).  Returns NULL when out of memory. */
+json_t *ih_web_row_object(sqlite3_stmt *st);
+
+/* A JSON string for BYTES, replacing invalid UTF-8 with U+FFFD so text from
+ * a trace never makes a response fail.  Returns NULL when out of memory. */
+json_t *ih_web_json_text(const char *bytes, size_t len);
+
+/* ---- responses -------------------------------------------------------- */
+
+/* Queues STATUS with the body {"error": MESSAGE} (the one error path of the
+ * server; 405 also carries "Allow: GET, HEAD").  Never fails: when even that
+ * cannot be built it queues a static 500 body.  Returns the MHD result. */
+enum MHD_Result ih_web_error(struct ih_web_request *req, unsigned status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Queues 200 with ROOT serialized as JSON and takes ROOT's reference (ROOT
+ * NULL means an allocation failed: 500 through ih_web_error). */
+enum MHD_Result ih_web_respond_json(struct ih_web_request *req, json_t *root);
+
+/* Queues 200 with the embedded asset NAME and its Content-Type, or a 404
+ * through ih_web_error when there is none. */
+enum MHD_Result ih_web_respond_asset(struct ih_web_request *req, const char *name);
+
+/* Content-Type for a file name by extension (application/octet-stream when
+ * unknown).  Cannot fail. */
+const char *ih_web_content_type(const char *name);
+
+/* ---- handlers (web/api/api.c, web/pages/pages.c) -------------------------- */
+
+enum MHD_Result ih_web_api_runs(struct ih_web_request *req);
+enum MHD_Result ih_web_api_run(struct ih_web_request *req);
+enum MHD_Result ih_web_api_run_hops(struct ih_web_request *req);
+enum MHD_Result ih_web_api_run_hist(struct ih_web_request *req);
+enum MHD_Result ih_web_api_run_steal(struct ih_web_request *req);
+enum MHD_Result ih_web_api_run_steal_windows(struct ih_web_request *req);
+enum MHD_Result ih_web_api_run_locks(struct ih_web_request *req);
+enum MHD_Result ih_web_api_run_irqs(struct ih_web_request *req);
+enum MHD_Result ih_web_api_run_slowest(struct ih_web_request *req);
+enum MHD_Result ih_web_api_run_sample(struct ih_web_request *req);
+enum MHD_Result ih_web_api_run_irq(struct ih_web_request *req);
+enum MHD_Result ih_web_api_compare(struct ih_web_request *req);
+enum MHD_Result ih_web_page_index(struct ih_web_request *req);
+enum MHD_Result ih_web_page_run(struct ih_web_request *req);
+enum MHD_Result ih_web_page_explorer(struct ih_web_request *req);
+enum MHD_Result ih_web_page_irq(struct ih_web_request *req);
+enum MHD_Result ih_web_page_compare(struct ih_web_request *req);
+enum MHD_Result ih_web_static(struct ih_web_request *req);
+
+/* Whether run ID exists: 1 yes, 0 no (a 404 "run ID not found" is then
+ * already queued), -1 database error (500 queued); *result is set unless 1. */
+int ih_web_run_exists(struct ih_web_request *req, int64_t id, enum MHD_Result *result);
+
+/* Whether interrupt IRQ of run ID exists: as ih_web_run_exists (the 404 is
+ * "interrupt IRQ not found in run ID"). */
+int ih_web_irq_exists(struct ih_web_request *req, int64_t id, int64_t irq, enum MHD_Result *result);
+#endif
