@@ -366,7 +366,7 @@ def check_pages(port):
                         ("uPlot.min.css", "text/css; charset=utf-8"),
                         ("favicon.svg", "image/svg+xml")):
         st, h, body = request(port, "GET", "/assets/" + name)
-        where = "vendor" if name.startswith("uPlot") else "assets"
+        where = "vendor" if name.startswith("uPlot") else "pages/assets"
         with open(os.path.join(SRC, "web", where, name), "rb") as f:
             src = f.read()
         ok(st == 200 and h.get("content-type") == ctype and body == src,
@@ -402,7 +402,7 @@ def check_pages(port):
         ok(not external, "page %s: no external (CDN) references" % path, external)
     # The scripts import one another by absolute /assets/ path: all served.
     for name in ("runs.js", "run.js", "explorer.js", "irq.js", "compare.js", "charts.js"):
-        with open(os.path.join(SRC, "web", "assets", name)) as f:
+        with open(os.path.join(SRC, "web", "pages", "assets", name)) as f:
             imports = re.findall(r"from '(/assets/[^']+)'", f.read())
         ok(imports and all(request(port, "GET", i)[0] == 200 for i in imports),
            "%s: its imports are served" % name, imports)
