@@ -27,7 +27,9 @@ collector_libihcollector_la_LIBADD = $(URCU_LIBS) $(JANSSON_LIBS) -ldl -lpthread
 
 # irqhop record: LTTng session control through liblttng-ctl.
 noinst_LTLIBRARIES += collector/libihrecord.la
-collector_libihrecord_la_SOURCES = collector/record/record.c \
+collector_libihrecord_la_SOURCES = collector/record/record.c collector/record/record.h \
+	collector/record/outdir.c collector/record/outdir.h \
+	collector/record/runner.c collector/record/runner.h \
 	collector/record/session.c collector/record/session.h \
 	collector/record/sessiond.c collector/record/sessiond.h
 collector_libihrecord_la_CFLAGS = $(AM_CFLAGS) $(LTTNG_CTL_CFLAGS) $(JANSSON_CFLAGS)
