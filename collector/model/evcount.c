@@ -8,32 +8,32 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-void ih_notify_init(struct ih_notify *n)
+void ih_evcount_init(struct ih_evcount *n)
 {
 	atomic_init(&n->seq, 0);
 	atomic_init(&n->waiters, 0);
 }
 
-unsigned ih_notify_seq(struct ih_notify *n)
+unsigned ih_evcount_seq(struct ih_evcount *n)
 {
 	return atomic_load(&n->seq);
 }
 
-void ih_notify_signal(struct ih_notify *n)
+void ih_evcount_signal(struct ih_evcount *n)
 {
 	atomic_fetch_add(&n->seq, 1);
 	if (atomic_load(&n->waiters))
 		syscall(SYS_futex, (unsigned *)&n->seq, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 
-void ih_notify_signal_one(struct ih_notify *n)
+void ih_evcount_signal_one(struct ih_evcount *n)
 {
 	atomic_fetch_add(&n->seq, 1);
 	if (atomic_load(&n->waiters))
 		syscall(SYS_futex, (unsigned *)&n->seq, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
-int ih_notify_wait(struct ih_notify *n, unsigned seq, uint64_t deadline_ns)
+int ih_evcount_wait(struct ih_evcount *n, unsigned seq, uint64_t deadline_ns)
 {
 	uint64_t now = ih_now_ns();
 	struct timespec ts;

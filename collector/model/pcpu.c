@@ -73,7 +73,7 @@ struct ih_irq *ih_pcpu_take_irq(struct ih_pcpu *p)
 	struct cds_wfcq_node *n;
 
 	/* Single consumer (this pCPU), so the dequeue needs no mutex. */
-	n = ih_wfcq_dequeue__x(&p->irq_head, &p->irq_tail);
+	n = ih_wfcq_dequeue_single(&p->irq_head, &p->irq_tail);
 	return n ? caa_container_of(n, struct ih_irq, node) : NULL;
 }
 

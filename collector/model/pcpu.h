@@ -38,6 +38,7 @@ struct ih_irq {
 	uint32_t vector;
 	uint32_t source;
 	uint64_t raised_ns;
+	uint64_t work_id;       /* set by ih_workqueue_queue (work_queue/work_entry) */
 	/* Runs on the target pCPU's thread at its next interrupt window. */
 	void (*handler)(struct ih_pcpu *p, struct ih_irq *irq);
 	void *ctx;

@@ -10,7 +10,7 @@
 
 void ih_vcpu_init(struct ih_vcpu *v, uint32_t id, uint32_t guest, bool busy,
 		  struct ih_pcpu *home, _Atomic uint64_t *acked_counter,
-		  struct ih_notify *acked_notify)
+		  struct ih_evcount *acked_notify)
 {
 	v->id = id;
 	v->guest = guest;
@@ -36,7 +36,7 @@ void ih_vcpu_destroy(struct ih_vcpu *v)
 {
 	struct cds_wfcq_node *n;
 
-	while ((n = ih_wfcq_dequeue__x(&v->inj_head, &v->inj_tail)) != NULL)
+	while ((n = ih_wfcq_dequeue_single(&v->inj_head, &v->inj_tail)) != NULL)
 		free(caa_container_of(n, struct ih_irq, node));
 	cds_wfcq_destroy(&v->inj_head, &v->inj_tail);
 }
@@ -89,7 +89,7 @@ unsigned ih_vcpu_ack_pending(struct ih_vcpu *v)
 	struct cds_wfcq_node *n;
 	unsigned count = 0;
 
-	while ((n = ih_wfcq_dequeue__x(&v->inj_head, &v->inj_tail)) != NULL) {
+	while ((n = ih_wfcq_dequeue_single(&v->inj_head, &v->inj_tail)) != NULL) {
 		struct ih_irq *irq = caa_container_of(n, struct ih_irq, node);
 
 		atomic_fetch_and(&v->pending_vec[(irq->vector >> 6) & 3], ~(1ull << (irq->vector & 63)));
@@ -107,7 +107,7 @@ unsigned ih_vcpu_ack_pending(struct ih_vcpu *v)
 		atomic_fetch_add(&v->acked, count);
 		atomic_fetch_add(v->acked_counter, count);
 		if (v->acked_notify)
-			ih_notify_signal(v->acked_notify);
+			ih_evcount_signal(v->acked_notify);
 	}
 	return count;
 }

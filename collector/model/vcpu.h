@@ -46,7 +46,7 @@ struct ih_vcpu {
 	struct cds_wfcq_tail inj_tail;
 	_Atomic uint64_t pending_vec[4];  /* 256-bit IRR */
 	_Atomic uint64_t *acked_counter;  /* host-wide acknowledgment count */
-	struct ih_notify *acked_notify;   /* signalled after each acknowledgment batch */
+	struct ih_evcount *acked_notify;   /* signalled after each acknowledgment batch */
 	_Atomic uint64_t acked;
 	/* Optional audit (tests): one bit per irq_id below audit_bits; a bit
 	 * found already set counts a duplicate acknowledgment. */
@@ -59,7 +59,7 @@ struct ih_vcpu {
 
 void ih_vcpu_init(struct ih_vcpu *v, uint32_t id, uint32_t guest, bool busy,
 		  struct ih_pcpu *home, _Atomic uint64_t *acked_counter,
-		  struct ih_notify *acked_notify);
+		  struct ih_evcount *acked_notify);
 /* Frees interrupts injected but never acknowledged (teardown only). */
 void ih_vcpu_destroy(struct ih_vcpu *v);
 
