@@ -21,9 +21,12 @@ analyzer_libihsink_la_CFLAGS = $(IH_ANALYZER_CFLAGS)
 # The scenario JSON of run_begin is read with jansson.
 analyzer_libihsink_la_LIBADD = $(JANSSON_LIBS)
 
-# irqhop analyze; the irqhop binary links schemas/libihdb.la itself.
+# irqhop analyze's graphs (its options: cli/analyze_main.c); the irqhop
+# binary links schemas/libihdb.la itself.  bterror.c is also used by the
+# live follower.
 noinst_LTLIBRARIES += analyzer/libihanalyzer.la
-analyzer_libihanalyzer_la_SOURCES = analyzer/graph/analyze.c
+analyzer_libihanalyzer_la_SOURCES = analyzer/graph/analyze.c analyzer/graph/analyze.h \
+	analyzer/graph/find.c analyzer/graph/priv.h analyzer/graph/bterror.c analyzer/graph/bterror.h
 analyzer_libihanalyzer_la_CFLAGS = $(IH_ANALYZER_CFLAGS)
 analyzer_libihanalyzer_la_LIBADD = analyzer/libihsink.la
 
@@ -80,9 +83,10 @@ analyzer_libihregress_la_LIBADD = schemas/libihdb.la $(SQLITE_LIBS) $(JANSSON_LI
 # irqhop analyze --live net://HOST: follows live sessions of lttng-relayd
 # through src.ctf.lttng-live and commits one run per session when it ends.
 noinst_LTLIBRARIES += analyzer/libihlive.la
-analyzer_libihlive_la_SOURCES = analyzer/live/live.c analyzer/live/live.h
+analyzer_libihlive_la_SOURCES = analyzer/live/live.c analyzer/live/live.h analyzer/live/priv.h \
+	analyzer/live/session.c
 analyzer_libihlive_la_CFLAGS = $(AM_CFLAGS) $(BABELTRACE2_CFLAGS) $(SQLITE_CFLAGS)
-analyzer_libihlive_la_LIBADD = analyzer/libihsink.la schemas/libihdb.la $(BABELTRACE2_LIBS) $(SQLITE_LIBS) -lpthread
+analyzer_libihlive_la_LIBADD = analyzer/libihsink.la analyzer/libihanalyzer.la schemas/libihdb.la $(BABELTRACE2_LIBS) $(SQLITE_LIBS) -lpthread
 
 # Tests: statistics of the comparison on synthetic databases (C, TAP);
 # irqhop regress on real recordings (exit status, formats, the CI recipe);
