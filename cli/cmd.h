@@ -26,7 +26,4 @@ int ih_demo_main(int argc, char **argv);     /* cli/demo.c */
  * beside this executable (build tree), else the installed one.  Writes into
  * buf; returns buf, or NULL (with a message on stderr) when none exists. */
 const char *ih_runtime_path(char *buf, unsigned long len);
-
-/* Directory holding the installed babeltrace2 plugin (for --plugin-path). */
-const char *ih_plugin_dir(void);
 #endif

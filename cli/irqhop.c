@@ -67,11 +67,6 @@ const char *ih_runtime_path(char *buf, unsigned long len)
 	return NULL;
 }
 
-const char *ih_plugin_dir(void)
-{
-	return IH_PLUGINDIR;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc < 2) {

@@ -153,11 +153,6 @@ void store_stop_writer(struct ih_store *st)
 	st->writer_running = false;
 }
 
-const struct ih_hist *ih_store_hist(const struct ih_store_run *run, enum ih_path path, enum ih_hop hop)
-{
-	return &run->hist[path][hop];
-}
-
 int ih_store_add_irq(struct ih_store_run *run, const struct ih_rec_row *row, char *err, size_t errlen)
 {
 	struct ih_store *st = run->st;
