@@ -70,6 +70,15 @@ check_SCRIPTS += tests/analyzer_real.test
 TESTS += tests/analyzer_real.test
 EXTRA_DIST += tests/analyzer_real.test tests/analyzer_validate.py
 
+# Its SIGKILL-atomicity part runs irqhop with the test hooks: the same
+# sources and libraries plus tests/lib/testpoint.c, whose ih_test_point()
+# overrides the shipped, empty, weak one (analyzer/store/testpoint.c).  A
+# check program: built by make check and distcheck, never installed.
+check_PROGRAMS += tests/irqhop-testhooks
+tests_irqhop_testhooks_SOURCES = $(irqhop_SOURCES) tests/lib/testpoint.c
+tests_irqhop_testhooks_CFLAGS = $(irqhop_CFLAGS)
+tests_irqhop_testhooks_LDADD = $(irqhop_LDADD)
+
 # The regression gate (analyzer/regress/): irqhop regress and the
 # dashboard's compare page; the live follower of irqhop analyze --live.
 

@@ -124,9 +124,10 @@ int ih_store_commit(struct ih_store *st, char *err, size_t errlen);
  * to roll back the transaction when the connection closes). */
 void ih_store_destroy(struct ih_store *st);
 
-/* Test hook: when the environment variable IRQHOP_TEST_STOP_AT equals NAME
- * ("decoding", "finishing", "indexing", "committing"), the process stops
- * itself with SIGSTOP so a test can SIGKILL it at exactly that point of a
- * run.  Does nothing otherwise.  Cannot fail. */
+/* Test hook, called at the named points of a run ("decoding", "finishing",
+ * "indexing", "committing").  Does nothing in shipped binaries; in the test
+ * program tests/irqhop-testhooks it stops the process with SIGSTOP when
+ * IRQHOP_TEST_STOP_AT equals NAME, so a test can SIGKILL it at exactly that
+ * point (analyzer/store/testpoint.c says how).  Cannot fail. */
 void ih_test_point(const char *name);
 #endif
