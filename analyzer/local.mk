@@ -16,17 +16,19 @@ analyzer_libihsink_la_SOURCES = \
 	analyzer/store/order.c analyzer/store/tables.c analyzer/store/commit.c analyzer/store/testpoint.c \
 	analyzer/sqlite/sink.h analyzer/sqlite/priv.h analyzer/sqlite/params.c \
 	analyzer/sqlite/component.c analyzer/sqlite/evclass.c analyzer/sqlite/decode.c \
-	analyzer/sqlite/run.c analyzer/sqlite/finish.c
+	analyzer/sqlite/run.c analyzer/sqlite/finish.c \
+	analyzer/graph/bterror.c analyzer/graph/bterror.h
 analyzer_libihsink_la_CFLAGS = $(IH_ANALYZER_CFLAGS)
 # The scenario JSON of run_begin is read with jansson.
 analyzer_libihsink_la_LIBADD = $(JANSSON_LIBS)
 
 # irqhop analyze's graphs (its options: cli/analyze_main.c); the irqhop
-# binary links schemas/libihdb.la itself.  bterror.c is also used by the
-# live follower.
+# binary links schemas/libihdb.la itself.  analyzer/graph/bterror.c (a
+# Babeltrace error as one line) is in libihsink: analyze, the live follower
+# and the sink itself use it.
 noinst_LTLIBRARIES += analyzer/libihanalyzer.la
 analyzer_libihanalyzer_la_SOURCES = analyzer/graph/analyze.c analyzer/graph/analyze.h \
-	analyzer/graph/find.c analyzer/graph/priv.h analyzer/graph/bterror.c analyzer/graph/bterror.h
+	analyzer/graph/find.c analyzer/graph/priv.h
 analyzer_libihanalyzer_la_CFLAGS = $(IH_ANALYZER_CFLAGS)
 analyzer_libihanalyzer_la_LIBADD = analyzer/libihsink.la
 
@@ -95,7 +97,7 @@ noinst_LTLIBRARIES += analyzer/libihlive.la
 analyzer_libihlive_la_SOURCES = analyzer/live/live.c analyzer/live/live.h analyzer/live/priv.h \
 	analyzer/live/session.c
 analyzer_libihlive_la_CFLAGS = $(AM_CFLAGS) $(BABELTRACE2_CFLAGS) $(SQLITE_CFLAGS)
-analyzer_libihlive_la_LIBADD = analyzer/libihsink.la analyzer/libihanalyzer.la schemas/libihdb.la $(BABELTRACE2_LIBS) $(SQLITE_LIBS) -lpthread
+analyzer_libihlive_la_LIBADD = analyzer/libihsink.la schemas/libihdb.la $(BABELTRACE2_LIBS) $(SQLITE_LIBS) -lpthread
 
 # Tests: statistics of the comparison on synthetic databases (C, TAP);
 # irqhop regress on real recordings (exit status, formats, the CI recipe);

@@ -28,16 +28,14 @@ static void one_line(char *buf, size_t len, const char *msg)
 	buf[j] = '\0';
 }
 
-bool ih_bt_error_line(char *buf, size_t len)
+/* BUF gets ERROR's root cause as one line; true when the sink appended it. */
+static bool error_line(const bt_error *error, char *buf, size_t len)
 {
-	const bt_error *error = bt_current_thread_take_error();
 	const bt_error_cause *root;
 	bool from_sink = false;
 
 	buf[0] = '\0';
-	if (!error)
-		return false;
-	if (bt_error_get_cause_count(error)) {
+	if (error && bt_error_get_cause_count(error)) {
 		root = bt_error_borrow_cause_by_index(error, 0);
 		one_line(buf, len, bt_error_cause_get_message(root));
 		from_sink = bt_error_cause_get_actor_type(root) == BT_ERROR_CAUSE_ACTOR_TYPE_COMPONENT &&
@@ -46,6 +44,24 @@ bool ih_bt_error_line(char *buf, size_t len)
 			    strcmp(bt_error_cause_component_actor_get_component_class_name(root),
 				   IH_SINK_CLASS_NAME) == 0;
 	}
-	bt_error_release(error);
 	return from_sink;
+}
+
+bool ih_bt_error_line(char *buf, size_t len)
+{
+	const bt_error *error = bt_current_thread_take_error();
+	bool from_sink = error_line(error, buf, len);
+
+	if (error)
+		bt_error_release(error);
+	return from_sink;
+}
+
+void ih_bt_error_peek_line(char *buf, size_t len)
+{
+	const bt_error *error = bt_current_thread_take_error();
+
+	(void)error_line(error, buf, len);
+	if (error)
+		bt_current_thread_move_error(error);
 }

@@ -15,4 +15,9 @@
  * they are (they name the trace or database); false otherwise.  Never
  * fails. */
 bool ih_bt_error_line(char *buf, size_t len);
+
+/* The same line, from the current thread's error left in place (for a
+ * component that appends its own cause on top of an upstream one).  BUF is
+ * "" when there is no error.  Never fails. */
+void ih_bt_error_peek_line(char *buf, size_t len);
 #endif
