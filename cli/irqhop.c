@@ -4,7 +4,6 @@
  */
 #include "config.h"
 #include "cli/cmd.h"
-#include "analyzer/live/live.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -68,11 +67,6 @@ const char *ih_runtime_path(char *buf, unsigned long len)
 	return NULL;
 }
 
-const char *ih_plugin_dir(void)
-{
-	return IH_PLUGINDIR;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -89,7 +83,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	/* irqhop analyze --live URL follows a relay's live sessions
-	 * (analyzer/live/live.c) instead of reading trace folders. */
+	 * (cli/live_main.c, analyzer/live/) instead of reading trace folders. */
 	if (strcmp(argv[1], "analyze") == 0)
 		for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
 			if (strcmp(argv[i], "--live") == 0 || strncmp(argv[i], "--live=", 7) == 0)

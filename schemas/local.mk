@@ -5,7 +5,8 @@ IH_SCHEMA_FILES = schemas/irqhop.sql schemas/indexes.sql
 IH_MIGRATIONS = schemas/migrations/002.sql schemas/migrations/003.sql schemas/migrations/004.sql schemas/migrations/005.sql
 
 noinst_LTLIBRARIES += schemas/libihdb.la
-schemas_libihdb_la_SOURCES = schemas/db.c schemas/db.h schemas/order.c schemas/order.h build-aux/embed.h
+schemas_libihdb_la_SOURCES = schemas/db.c schemas/db.h schemas/order.c schemas/order.h \
+	schemas/merge.c schemas/merge.h build-aux/embed.h
 nodist_schemas_libihdb_la_SOURCES = schemas/schema_files.c
 schemas_libihdb_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 schemas_libihdb_la_LIBADD = $(SQLITE_LIBS)

@@ -22,6 +22,7 @@ void sink_run_free(struct sink_run *run)
 	free(run->host);
 	free(run->uuid);
 	free(run->trace_name);
+	free(run->path);
 	free(run->run_label);
 	free(run->tasklet_mode);
 	free(run->notifier_mode);
@@ -61,9 +62,25 @@ const char *sink_run_trace_text(const struct ih_sink *sink, const struct sink_ru
 {
 	if (sink->trace_param && sink->nruns == 1)
 		return sink->trace_param;
-	if (run->trace_name)
+	if (run->trace_name && run->trace_name[0])
 		return run->trace_name;
-	return sink->trace_param ? sink->trace_param : "";
+	/* A trace without a name (no hostname in its environment): its
+	 * folder, which src.ctf.fs gives as its streams' file names. */
+	if (run->path)
+		return run->path;
+	return sink->trace_param ? sink->trace_param : "(unnamed trace)";
+}
+
+/* The folder of STREAM's file when its name is a path (src.ctf.fs names
+ * each stream by its file); NULL otherwise or when out of memory. */
+static char *stream_folder(const bt_stream *stream)
+{
+	const char *name = bt_stream_get_name(stream);
+	const char *slash = name ? strrchr(name, '/') : NULL;
+
+	if (!slash || slash == name)
+		return NULL;
+	return strndup(name, (size_t)(slash - name));
 }
 
 /* Starts the run of the trace a stream belongs to (on the trace's first
@@ -105,6 +122,7 @@ int sink_stream_beginning(struct ih_sink *sink, const bt_message *msg)
 	uuid = bt_trace_get_uuid(trace);
 	if (uuid && !(run->uuid = uuid_text(uuid)))
 		goto oom;
+	run->path = stream_folder(stream);
 	run->srun = ih_store_run_begin(sink->store, sink_run_trace_text(sink, run), run->uuid, sink->replace,
 				       sink->err, sizeof(sink->err));
 	if (!run->srun) {

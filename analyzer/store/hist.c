@@ -80,23 +80,6 @@ int ih_hist_add(struct ih_hist *h, uint64_t v)
 	return 0;
 }
 
-int ih_hist_merge(struct ih_hist *dst, const struct ih_hist *src)
-{
-	if (!src->count)
-		return 0;
-	if (hist_alloc(dst))
-		return -1;
-	for (size_t i = 0; i < IH_HIST_NBUCKETS; i++)
-		dst->counts[i] += src->counts[i];
-	dst->count += src->count;
-	dst->sum = sat_add(dst->sum, src->sum);
-	if (src->min < dst->min)
-		dst->min = src->min;
-	if (src->max > dst->max)
-		dst->max = src->max;
-	return 0;
-}
-
 uint64_t ih_hist_percentile(const struct ih_hist *h, double q)
 {
 	uint64_t cum = 0;
