@@ -14,6 +14,7 @@
  */
 #include "config.h"
 #include "cli/cmd.h"
+#include "cli/opts.h"
 #include "schemas/db.h"
 #include "analyzer/regress/regress.h"
 
@@ -435,14 +436,8 @@ int ih_regress_main(int argc, char **argv)
 		case 'h':
 			rm_usage(stdout);
 			return 0;
-		case ':':
-			fprintf(stderr, RM_PREFIX "option '%s' needs a value (try 'irqhop regress --help')\n",
-				argv[optind - 1]);
-			return 2;
 		default:
-			fprintf(stderr, RM_PREFIX "unknown option '%s' (try 'irqhop regress --help')\n",
-				argv[optind - 1]);
-			return 2;
+			return ih_opt_error("irqhop regress", c, argv);
 		}
 	}
 	if (optind < argc) {

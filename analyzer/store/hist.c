@@ -3,6 +3,7 @@
  */
 #include "config.h"
 #include "analyzer/store/hist.h"
+#include "schemas/percentile.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -82,19 +83,16 @@ int ih_hist_add(struct ih_hist *h, uint64_t v)
 
 uint64_t ih_hist_percentile(const struct ih_hist *h, double q)
 {
-	uint64_t cum = 0;
+	uint64_t cum = 0, rank;
 
 	if (!h->count)
 		return 0;
+	/* The one rule (schemas/percentile.h), as the hop_stats view. */
+	rank = ih_pct_rank(q, h->count);
 	for (size_t i = 0; i < IH_HIST_NBUCKETS; i++) {
 		cum += h->counts[i];
-		/* Same comparison as the hop_stats view (cum >= q * n, in
-		 * floating point) so C and SQL agree on every rank. */
-		if (h->counts[i] && (double)cum >= q * (double)h->count) {
-			uint64_t hi = ih_hist_bucket_hi(i);
-
-			return hi < h->max ? hi : h->max;
-		}
+		if (h->counts[i] && cum >= rank)
+			return ih_pct_bucket_value(ih_hist_bucket_hi(i), h->max);
 	}
 	return h->max;
 }
