@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "cli/opts.h"
 #include "collector/record/record.h"
 #include "collector/record/session.h"
 
@@ -127,8 +128,6 @@ static int parse_args(int argc, char **argv, struct ih_record_opts *o)
 	opterr = 0;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
-		const char *arg = argv[optind - 1];
-
 		switch (c) {
 		case OPT_OUTPUT:
 			if (!*optarg) {
@@ -179,23 +178,12 @@ static int parse_args(int argc, char **argv, struct ih_record_opts *o)
 		case OPT_HELP:
 			usage(stdout);
 			return -1;
-		case ':':
-			fprintf(stderr, PFX "option '%s' needs a value\n", arg);
-			return 2;
-		case '?':
-			if (optopt && optopt < 256)
-				fprintf(stderr, PFX "unknown option '-%c' (try 'irqhop record --help')\n",
-					optopt);
-			else
-				fprintf(stderr, PFX "unknown option '%s' (try 'irqhop record --help')\n", arg);
-			return 2;
 		default:
 			if (c >= OPT_RUNTIME0 && c < OPT_RUNTIME0 + (int)IH_RT_NOPTS) {
 				o->runtime_val[c - OPT_RUNTIME0] = optarg;
 				break;
 			}
-			fprintf(stderr, PFX "unexpected option code %d\n", c);
-			return 2;
+			return ih_opt_error("irqhop record", c, argv);
 		}
 	}
 	if (optind < argc) {

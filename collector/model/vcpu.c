@@ -56,6 +56,23 @@ bool ih_vcpu_set_runstate(struct ih_vcpu *v, enum ih_runstate from, enum ih_runs
 	return true;
 }
 
+bool ih_vcpu_block(struct ih_vcpu *v)
+{
+	if (!ih_vcpu_set_runstate(v, IH_RS_RUNNING, IH_RS_BLOCKED))
+		return false;
+	/* Xen's vcpu_block: check again once BLOCKED is visible.  An injector
+	 * that enqueued after the caller's check may have seen RUNNING and
+	 * only kicked; then we wake the vCPU ourselves.  If the CAS fails, an
+	 * injector saw BLOCKED and woke it (and raised SCHEDULE).  Either way
+	 * no vCPU stays BLOCKED with an interrupt pending.  The fence orders
+	 * our BLOCKED store before the queue load (the injector's enqueue is a
+	 * full barrier before its runstate load): one of us sees the other. */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (ih_vcpu_has_pending(v))
+		ih_vcpu_set_runstate(v, IH_RS_BLOCKED, IH_RS_RUNNABLE);
+	return true;
+}
+
 void ih_vcpu_inject(struct ih_vcpu *v, struct ih_irq *irq, uint64_t vm_lock_wait_ns)
 {
 	struct ih_pcpu *me = ih_pcpu_current();

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 #include "collector/record/sessiond.h"
+#include "collector/events/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -75,12 +76,10 @@ void ih_sessiond_restore_signals(const sigset_t *old)
 	pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
+/* CLOCK_MONOTONIC in ms (collector/events/clock.h is the one clock). */
 static int64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)(ih_now_ns() / 1000000u);
 }
 
 /* Waits for one signal of set until deadline (ms on CLOCK_MONOTONIC, < 0: no
