@@ -18,12 +18,16 @@
 #include "collector/events/clock.h"
 
 #include <babeltrace2/babeltrace.h>
+#include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Prints the current thread's Babeltrace error as one line and clears it:
@@ -150,6 +154,7 @@ end:
 /* Progress on a terminal: one line on stderr, rewritten at most 5 times a
  * second. */
 struct an_progress {
+	FILE *out;		/* the terminal */
 	const char *what;	/* trace folder */
 	int idx, n;		/* this trace's number, of n */
 	uint64_t total_bytes;
@@ -172,16 +177,16 @@ static void an_progress_cb(void *ctx, uint64_t events, int64_t ts)
 		return;
 	p->last = now;
 	p->shown = true;
-	fprintf(stderr, "\r\033[K" AN_PREFIX "[%d/%d] %s: %.2f M events, %.2f M events/s", p->idx, p->n,
+	fprintf(p->out, "\r\033[K" AN_PREFIX "[%d/%d] %s: %.2f M events, %.2f M events/s", p->idx, p->n,
 		p->what, (double)events / 1e6, dt > 0 ? (double)events / dt / 1e6 : 0.0);
 	if (p->has_range && p->end_ns > p->begin_ns) {
 		double share = (double)(ts - p->begin_ns) / (double)(p->end_ns - p->begin_ns);
 
 		share = share < 0 ? 0 : share > 0.99 ? 0.99 : share;
-		fprintf(stderr, ", ~%.1f of %.1f MB read (%.0f%%)", share * (double)p->total_bytes / 1e6,
+		fprintf(p->out, ", ~%.1f of %.1f MB read (%.0f%%)", share * (double)p->total_bytes / 1e6,
 			(double)p->total_bytes / 1e6, 100 * share);
 	}
-	fflush(stderr);
+	fflush(p->out);
 }
 
 /* Asks src.ctf.fs for the time span of trace DIR (query
@@ -226,10 +231,11 @@ end:
 	bt_value_put_ref(params);
 }
 
-/* Analyzes trace T into DB as one run.  Returns 0, or -1 after printing the
- * one-line error (nothing of the run is then in DB). */
+/* Analyzes trace T into DB as one run, showing progress on PROGRESS (the
+ * terminal; NULL: none).  Returns 0, or -1 after printing the one-line error
+ * (nothing of the run is then in DB). */
 static int an_one(struct an_trace *t, int idx, int n, const char *db, const char *label, const char *window,
-		  bool replace)
+		  bool replace, FILE *progress)
 {
 	struct an_graph g = { 0 };
 	struct ih_sink_result result = { 0 };
@@ -242,7 +248,8 @@ static int an_one(struct an_trace *t, int idx, int n, const char *db, const char
 	if (!realpath(t->dir, trace_abs))
 		snprintf(trace_abs, sizeof(trace_abs), "%s", t->dir);
 	t0 = (double)ih_now_ns() / 1e9;
-	if (isatty(STDERR_FILENO)) {
+	if (progress) {
+		prog.out = progress;
 		prog.what = t->dir;
 		prog.idx = idx;
 		prog.n = n;
@@ -259,7 +266,7 @@ static int an_one(struct an_trace *t, int idx, int n, const char *db, const char
 		rs = bt_graph_run(g.graph);
 	} while (rs == BT_GRAPH_RUN_STATUS_AGAIN);
 	if (prog.shown)
-		fprintf(stderr, "\r\033[K");
+		fprintf(prog.out, "\r\033[K");
 	if (rs != BT_GRAPH_RUN_STATUS_OK || !result.committed) {
 		an_print_error("cannot read trace ", t->dir);
 		goto end;
@@ -279,6 +286,115 @@ static int an_one(struct an_trace *t, int idx, int n, const char *db, const char
 	ret = 0;
 end:
 	an_graph_fini(&g);
+	return ret;
+}
+
+/* Removes a database file and its companions (a run that died before
+ * committing, in a file that did not exist before it).  Never fails. */
+static void an_unlink_db(const char *db)
+{
+	static const char *const ext[] = { "", "-wal", "-shm", "-journal" };
+	char p[PATH_MAX + 16];
+
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", db, ext[i]);
+		unlink(p);
+	}
+}
+
+/* The last non-empty line of F (at most LEN - 1 bytes of it) into BUF; ""
+ * when none.  Never fails. */
+static void an_last_line(FILE *f, char *buf, size_t len)
+{
+	char line[1024];
+
+	buf[0] = '\0';
+	rewind(f);
+	while (fgets(line, sizeof(line), f)) {
+		size_t n = strcspn(line, "\r\n");
+
+		line[n] = '\0';
+		if (n) {
+			if (n >= len)
+				n = len - 1;
+			memcpy(buf, line, n);
+			buf[n] = '\0';
+		}
+	}
+}
+
+/* an_one() in a child process.  libbabeltrace2 2.0.4 aborts (an assertion)
+ * on some valid-looking metadata (e.g. a sequence in an event's context):
+ * in-process that would kill irqhop analyze with no line of its own and
+ * leave a new database file behind.  The child's stderr goes to a temporary
+ * file: when the child exits, it is copied to ours (the one-line error of a
+ * failed run); when a signal killed it, we print one line naming the trace
+ * and the cause (the library's last line, its assertion) instead, and
+ * remove the database file if it did not exist before.  Progress goes
+ * straight to the terminal.  Returns 0, or -1 after printing one line. */
+static int an_one_isolated(struct an_trace *t, int idx, int n, const struct ih_analyze_opts *o)
+{
+	struct stat sb;
+	bool existed = stat(o->db, &sb) == 0 || errno != ENOENT;
+	FILE *errf = tmpfile();
+	int status = 0, ret = -1;
+	pid_t pid;
+
+	if (!errf) {
+		fprintf(stderr, AN_PREFIX "cannot create a temporary file: %s\n", strerror(errno));
+		return -1;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, AN_PREFIX "cannot fork: %s\n", strerror(errno));
+		fclose(errf);
+		return -1;
+	}
+	if (pid == 0) {
+		FILE *progress = NULL;
+		int r;
+
+		if (isatty(STDERR_FILENO)) {
+			int tty = dup(STDERR_FILENO);
+
+			progress = tty >= 0 ? fdopen(tty, "w") : NULL;
+		}
+		if (dup2(fileno(errf), STDERR_FILENO) < 0)
+			_exit(1);
+		r = an_one(t, idx, n, o->db, o->label, o->window, o->replace, progress);
+		if (progress)
+			fclose(progress);
+		fclose(errf);
+		fflush(NULL);
+		exit(r ? 1 : 0);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status)) {
+		char buf[4096];
+		size_t k;
+
+		rewind(errf);
+		while ((k = fread(buf, 1, sizeof(buf), errf)) > 0)
+			fwrite(buf, 1, k, stderr);
+		ret = WEXITSTATUS(status) == 0 ? 0 : -1;
+	} else {
+		char why[512];
+		size_t k;
+		int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+
+		an_last_line(errf, why, sizeof(why));
+		/* Babeltrace decorates its assertion line: keep the words. */
+		for (k = 0; why[k] && !isalnum((unsigned char)why[k]); k++)
+			;
+		fprintf(stderr, AN_PREFIX "cannot read trace %s: libbabeltrace2 died of signal %d (%s)%s%s\n", t->dir,
+			sig, strsignal(sig), why[k] ? ": " : "", why + k);
+		if (!existed)
+			an_unlink_db(o->db);
+	}
+	fclose(errf);
 	return ret;
 }
 
@@ -319,7 +435,7 @@ int ih_analyze_traces(char *const *traces, int ntraces, const struct ih_analyze_
 	 * command prints as one line. */
 	bt_logging_set_global_level(BT_LOGGING_LEVEL_NONE);
 	for (int i = 0; i < an_found.n; i++)
-		if (an_one(&an_found.t[i], i + 1, an_found.n, o->db, o->label, o->window, o->replace))
+		if (an_one_isolated(&an_found.t[i], i + 1, an_found.n, o))
 			failed++;
 	if (failed && an_found.n > 1)
 		fprintf(stderr, AN_PREFIX "%d of %d traces failed (the others were added)\n", failed, an_found.n);

@@ -137,15 +137,20 @@ end:
 	return ret;
 }
 
-/* Counts a discarded-events message against its stream's run.  Lost
- * tasklet_exit events would leave a bracket open and attach later injects to
- * the wrong run, so the trace's open brackets are closed: interrupts served
- * across the gap are then stored incomplete, never wrong.  Returns 0, or -1
- * after appending an error cause. */
+/* Counts a discarded-events message against its stream's run, and tells the
+ * run's reconstruction where events may be missing.  Babeltrace sends the
+ * message (at its range's beginning) before the packet whose header counts
+ * the loss, but the lost events may come anywhere up to the range's end,
+ * after that packet's last event: so the range's end is passed on, and no
+ * tasklet bracket spanning part of the range is trusted (rec.h).  Lost
+ * tasklet_exit events would otherwise attach later injects to the wrong
+ * run: interrupts served across the gap are stored incomplete, never wrong.
+ * Returns 0, or -1 after appending an error cause. */
 int sink_discarded(struct ih_sink *sink, const bt_message *msg)
 {
 	const bt_stream *stream = bt_message_discarded_events_borrow_stream_const(msg);
 	struct sink_run *run = sink_run_of_trace(sink, bt_stream_borrow_trace_const(stream));
+	int64_t until = INT64_MIN;
 	uint64_t n = 0;
 
 	if (!run) {
@@ -177,6 +182,10 @@ int sink_discarded(struct ih_sink *sink, const bt_message *msg)
 		}
 		run->disc[i].count += n;
 	}
-	ih_rec_discontinuity(run->rec);
+	if (bt_stream_class_discarded_events_have_default_clock_snapshots(bt_stream_borrow_class_const(stream)) &&
+	    bt_clock_snapshot_get_ns_from_origin(bt_message_discarded_events_borrow_end_default_clock_snapshot_const(msg),
+						 &until) != BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK)
+		until = INT64_MAX;	/* beyond the clock's range: trust no later bracket */
+	ih_rec_discontinuity(run->rec, until);
 	return 0;
 }
