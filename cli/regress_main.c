@@ -6,7 +6,7 @@
  *                  [--threshold PCT] [--metric p50,p99,steal]
  *                  [--format text|json|junit] [--seed N] [--confidence C]
  *
- * The comparison itself is analyzer/regress/regress.c (shared with the dashboard's
+ * The comparison itself is analyzer/regress/ (regress.h; shared with the dashboard's
  * compare page); this file parses options and prints the result.  Exit
  * status: 0 nothing regressed, 1 something regressed, 2 on any error
  * (unknown selector, bad database, bad option), which is one line on
