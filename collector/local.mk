@@ -29,7 +29,8 @@ collector_libihcollector_la_LIBADD = $(URCU_LIBS) $(JANSSON_LIBS) -ldl -lpthread
 noinst_LTLIBRARIES += collector/libihrecord.la
 collector_libihrecord_la_SOURCES = collector/record/record.c \
 	collector/record/session.c collector/record/session.h \
-	collector/record/sessiond.c collector/record/sessiond.h
+	collector/record/sessiond.c collector/record/sessiond.h \
+	collector/record/kernel.c collector/record/kernel.h
 collector_libihrecord_la_CFLAGS = $(AM_CFLAGS) $(LTTNG_CTL_CFLAGS) $(JANSSON_CFLAGS)
 collector_libihrecord_la_LIBADD = $(LTTNG_CTL_LIBS) $(JANSSON_LIBS)
 
