@@ -23,6 +23,10 @@ int ih_demo_main(int argc, char **argv);     /* cli/demo.c */
  * buf; returns buf, or NULL (with a message on stderr) when none exists. */
 const char *ih_runtime_path(char *buf, unsigned long len);
 
+/* The same for irqhop-kvm (the real KVM workload of irqhop record --kvm): $IRQHOP_KVM, else
+ * beside this executable, else installed. */
+const char *ih_kvm_path(char *buf, unsigned long len);
+
 /* Directory holding the installed babeltrace2 plugin (for --plugin-path). */
 const char *ih_plugin_dir(void);
 #endif

@@ -7,7 +7,8 @@
  *   irqhop-kvm [--check] [--route msi|ioapic] [--vcpus N] [--rate HZ] [--arrival fixed|poisson]
  *              [--duration S] [--seed N] [--label TEXT]
  *
- * --check says in one line what is missing for a run (exit 1) or that all is there (exit 0).
+ * --check says in one line what is missing for a run (exit 1), or prints the resolved
+ * configuration as one JSON line when all is there (exit 0).
  * Exit status: 0 success, 1 failure, 2 usage error, 128+sig when interrupted.
  */
 #include "config.h"
@@ -124,12 +125,20 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	/* The label is not escaped into --check's JSON: keep it to plain characters. */
+	for (const char *p = cfg.label; *p; p++)
+		if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
+			return usage_error("--label: quotes, backslashes and control characters are not allowed");
 	if (ih_kvm_check(err, sizeof(err))) {
 		fprintf(stderr, "%s: %s\n", prog, err);
 		return 1;
 	}
 	if (check) {
-		printf("%s: /dev/kvm usable (in-kernel irqchip, irqfd, GSI routing)\n", prog);
+		/* One JSON line, as irqhop-runtime --check: irqhop record reads duration_s. */
+		printf("{\"workload\":\"kvm\",\"kvm\":\"usable\",\"route\":\"%s\",\"vcpus\":%u,"
+		       "\"rate_hz\":%g,\"arrival\":\"%s\",\"duration_s\":%g,\"seed\":%" PRIu64 "}\n",
+		       cfg.route == IH_KVM_ROUTE_MSI ? "msi" : "ioapic", cfg.vcpus, cfg.rate_hz,
+		       cfg.arrival == IH_KVM_FIXED ? "fixed" : "poisson", cfg.duration_s, cfg.seed);
 		return 0;
 	}
 	/* Blocked in every thread; ih_kvm_run takes them with sigtimedwait. */

@@ -172,6 +172,8 @@ echo "tracing:x:999:" >>"$root/etc/group"
 {
 	echo '#!/bin/sh'
 	echo 'export PATH=/sbin:/usr/bin:/bin HOME=/root LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu'
+	echo 'export IRQHOP_KVM=/usr/libexec/irqhop/irqhop-kvm IRQHOP_SESSIOND_LOG=/tmp/sessiond.log'
+	echo 'export LTTNG_SESSIOND=/usr/bin/lttng-sessiond'
 	echo 'mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev'
 	echo 'mount -t tmpfs tmp /tmp; mkdir -p /dev/shm; mount -t tmpfs shm /dev/shm'
 	echo 'mount -t tmpfs run /run; mkdir -p /run/lttng'
@@ -189,6 +191,7 @@ echo "tracing:x:999:" >>"$root/etc/group"
 	for a in "$@"; do printf " '%s'" "$a"; done
 	echo '; rc=$?'
 	echo '[ -n "${bg:-}" ] && wait $bg'
+	echo '[ $rc = 0 ] || tail -20 /tmp/sessiond.log 2>/dev/null'
 	echo 'echo "irqhop-emu: record exit $rc after $(( $(date +%s) - t0 )) s"'
 	echo 'echo $rc >/tmp/trace.rc'
 	echo 'tar cf /dev/vda -C /tmp trace trace.rc && sync'
