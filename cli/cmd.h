@@ -26,4 +26,8 @@ int ih_demo_main(int argc, char **argv);     /* cli/demo.c */
  * beside this executable (build tree), else the installed one.  Writes into
  * buf; returns buf, or NULL (with a message on stderr) when none exists. */
 const char *ih_runtime_path(char *buf, unsigned long len);
+
+/* The same for irqhop-kvm (the real KVM workload of irqhop record --kvm): $IRQHOP_KVM, else
+ * beside this executable, else installed. */
+const char *ih_kvm_path(char *buf, unsigned long len);
 #endif

@@ -34,9 +34,11 @@ static void usage(FILE *out)
 	fprintf(out, "\nRun 'irqhop SUBCOMMAND --help' for a subcommand's options.\n");
 }
 
-const char *ih_runtime_path(char *buf, unsigned long len)
+/* PROG beside irqhop, else in pkglibexecdir; $ENV overrides.  See cli/cmd.h. */
+static const char *libexec_path(const char *prog, const char *env_name, char *buf,
+		unsigned long len)
 {
-	const char *env = getenv("IRQHOP_RUNTIME");
+	const char *env = getenv(env_name);
 	char self[PATH_MAX];
 	ssize_t n;
 
@@ -44,7 +46,7 @@ const char *ih_runtime_path(char *buf, unsigned long len)
 		snprintf(buf, len, "%s", env);
 		if (access(buf, X_OK) == 0)
 			return buf;
-		fprintf(stderr, "irqhop: IRQHOP_RUNTIME=%s is not an executable file\n", env);
+		fprintf(stderr, "irqhop: %s=%s is not an executable file\n", env_name, env);
 		return NULL;
 	}
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -55,16 +57,26 @@ const char *ih_runtime_path(char *buf, unsigned long len)
 		slash = strrchr(self, '/');
 		if (slash) {
 			*slash = '\0';
-			snprintf(buf, len, "%s/irqhop-runtime", self);
+			snprintf(buf, len, "%s/%s", self, prog);
 			if (access(buf, X_OK) == 0)
 				return buf;
 		}
 	}
-	snprintf(buf, len, "%s/irqhop-runtime", IH_PKGLIBEXECDIR);
+	snprintf(buf, len, "%s/%s", IH_PKGLIBEXECDIR, prog);
 	if (access(buf, X_OK) == 0)
 		return buf;
-	fprintf(stderr, "irqhop: irqhop-runtime not found beside irqhop nor in %s\n", IH_PKGLIBEXECDIR);
+	fprintf(stderr, "irqhop: %s not found beside irqhop nor in %s\n", prog, IH_PKGLIBEXECDIR);
 	return NULL;
+}
+
+const char *ih_runtime_path(char *buf, unsigned long len)
+{
+	return libexec_path("irqhop-runtime", "IRQHOP_RUNTIME", buf, len);
+}
+
+const char *ih_kvm_path(char *buf, unsigned long len)
+{
+	return libexec_path("irqhop-kvm", "IRQHOP_KVM", buf, len);
 }
 
 int main(int argc, char **argv)

@@ -33,7 +33,8 @@ collector_libihrecord_la_SOURCES = collector/record/record.c collector/record/re
 	collector/record/outdir.c collector/record/outdir.h \
 	collector/record/runner.c collector/record/runner.h \
 	collector/record/session.c collector/record/session.h \
-	collector/record/sessiond.c collector/record/sessiond.h
+	collector/record/sessiond.c collector/record/sessiond.h \
+	collector/record/kernel.c collector/record/kernel.h
 collector_libihrecord_la_CFLAGS = $(AM_CFLAGS) $(LTTNG_CTL_CFLAGS) $(JANSSON_CFLAGS)
 collector_libihrecord_la_LIBADD = $(LTTNG_CTL_LIBS) $(JANSSON_LIBS)
 
