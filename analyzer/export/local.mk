@@ -4,3 +4,9 @@ noinst_LTLIBRARIES += analyzer/libihexport.la
 analyzer_libihexport_la_SOURCES = analyzer/export/perfetto.c analyzer/export/perfetto.h
 analyzer_libihexport_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
 analyzer_libihexport_la_LIBADD = schemas/libihdb.la $(SQLITE_LIBS)
+
+# On the database of real recordings the dashboard's tests use
+# (tests/web_lib.sh), checked by tests/export_check.py.
+check_SCRIPTS += tests/export.test
+TESTS += tests/export.test
+EXTRA_DIST += tests/export.test tests/export_check.py

@@ -46,12 +46,13 @@
 #include <sqlite3.h>
 
 /* Interrupts a selection may hold unless the caller says otherwise, and
- * the most it may ever hold.  About 1.5 KB of JSON per interrupt of five
+ * the most it may ever hold.  About 2.6 KB of JSON per interrupt of five
  * hops (docs/export.md has the measured figures): 20 000 interrupts make a
- * file of ~30 MB, which ui.perfetto.dev loads in seconds; the limit keeps a
- * file well under the few hundred MB where its UI starts to struggle. */
+ * file of ~55 MB; the limit, ~260 MB, stays under the few hundred MB where
+ * Perfetto's UI starts to struggle, and the byte cap below holds whatever
+ * the hop count. */
 #define IH_EXPORT_MAX_DEFAULT 20000
-#define IH_EXPORT_MAX_LIMIT 200000
+#define IH_EXPORT_MAX_LIMIT 100000
 /* Hard cap on the bytes written, whatever the interrupt count. */
 #define IH_EXPORT_MAX_BYTES (256ull << 20)
 
