@@ -10,3 +10,9 @@ analyzer_libihexport_la_LIBADD = schemas/libihdb.la $(SQLITE_LIBS)
 check_SCRIPTS += tests/export.test
 TESTS += tests/export.test
 EXTRA_DIST += tests/export.test tests/export_check.py
+
+# The trace in headless Chromium, in the project's own viewer
+# (tests/export_view.html); needs node, chromium and playwright-core.
+check_SCRIPTS += tests/export_browser.test
+TESTS += tests/export_browser.test
+EXTRA_DIST += tests/export_browser.test tests/export_browser.mjs tests/export_view.html
