@@ -310,7 +310,7 @@ static int ex_read_run(struct ex *x)
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
 		sqlite3_finalize(st);
-		return ex_fail(x, IH_EXPORT_ENORUN, "run %" PRId64 " not found", x->sel->run_id);
+		return ex_fail(x, IH_EXPORT_ENOTFOUND, "run %" PRId64 " not found", x->sel->run_id);
 	}
 	if (rc != SQLITE_ROW) {
 		rc = ex_sqlerr(x);
@@ -488,7 +488,7 @@ static int ex_select_slowest(struct ex *x, size_t max, size_t *cap)
 	size_t n = (size_t)x->sel->slowest, got = 0;
 
 	if (n == 0)
-		return ex_fail(x, IH_EXPORT_ESEL, "--slowest: N must be at least 1");
+		return ex_fail(x, IH_EXPORT_ESEL, "slowest: N must be at least 1");
 	if (n > max)
 		return ex_too_many(x, max, "the selection");
 	if (x->npaths > SIZE_MAX / sizeof(*pairs) / n || !(pairs = malloc(x->npaths * n * sizeof(*pairs))))
@@ -524,15 +524,15 @@ static int ex_select_bucket(struct ex *x, size_t max, size_t *cap)
 	size_t got = 0;
 
 	if (!p)
-		return ex_fail(x, IH_EXPORT_ESEL, "--bucket: '%s' is not a path of hop_def", s->path ? s->path : "");
+		return ex_fail(x, IH_EXPORT_ESEL, "bucket: '%s' is not a path of hop_def", s->path ? s->path : "");
 	known = s->hop && strcmp(s->hop, "total") == 0;
 	for (size_t i = 0; !known && s->hop && i < p->nhops; i++)
 		known = strcmp(p->hops[i].name, s->hop) == 0;
 	if (!known)
-		return ex_fail(x, IH_EXPORT_ESEL, "--bucket: '%s' is not a hop of path %s", s->hop ? s->hop : "",
+		return ex_fail(x, IH_EXPORT_ESEL, "bucket: '%s' is not a hop of path %s", s->hop ? s->hop : "",
 			       p->name);
 	if (s->hi_ns < s->lo_ns)
-		return ex_fail(x, IH_EXPORT_ESEL, "--bucket: HI (%" PRIu64 ") is below LO (%" PRIu64 ")", s->hi_ns,
+		return ex_fail(x, IH_EXPORT_ESEL, "bucket: HI (%" PRIu64 ") is below LO (%" PRIu64 ")", s->hi_ns,
 			       s->lo_ns);
 	if (!(pairs = malloc(max * sizeof(*pairs))))
 		return ex_oom(x);
@@ -562,11 +562,11 @@ static int ex_select_window(struct ex *x, size_t max, size_t *cap)
 	int rc;
 
 	if (s->hi_ns <= s->lo_ns)
-		return ex_fail(x, IH_EXPORT_ESEL, "--window: END must be after START");
+		return ex_fail(x, IH_EXPORT_ESEL, "window: END must be after START");
 	if (x->run_start == INT64_MIN)
-		return ex_fail(x, IH_EXPORT_ESEL, "--window: run %" PRId64 " has no start time", s->run_id);
+		return ex_fail(x, IH_EXPORT_ESEL, "window: run %" PRId64 " has no start time", s->run_id);
 	if (s->hi_ns > (uint64_t)(INT64_MAX - x->run_start))
-		return ex_fail(x, IH_EXPORT_ESEL, "--window: END is out of range");
+		return ex_fail(x, IH_EXPORT_ESEL, "window: END is out of range");
 	if (sqlite3_prepare_v2(x->db,
 			       "SELECT irq_id FROM irq WHERE run_id = ?1 AND start_ns >= ?2 AND start_ns < ?3 "
 			       "ORDER BY start_ns, irq_id LIMIT ?4",
@@ -867,7 +867,7 @@ static int ex_add_irq(struct ex *x, sqlite3_stmt *st)
 }
 
 /* Reads every selected interrupt's row(s) and turns them into slices.  An
- * irq id given by the caller that the run lacks is ESEL. */
+ * irq id given by the caller that the run lacks is ENOTFOUND. */
 static int ex_read_irqs(struct ex *x)
 {
 	sqlite3_stmt *st = NULL;
@@ -894,7 +894,7 @@ static int ex_read_irqs(struct ex *x)
 		if (rc == 0 && step != SQLITE_DONE)
 			rc = ex_sqlerr(x);
 		if (rc == 0 && !found && x->sel->kind == IH_EXPORT_IRQS)
-			rc = ex_fail(x, IH_EXPORT_ESEL, "interrupt %" PRId64 " not found in run %" PRId64, x->ids[i],
+			rc = ex_fail(x, IH_EXPORT_ENOTFOUND, "interrupt %" PRId64 " not found in run %" PRId64, x->ids[i],
 				     x->sel->run_id);
 	}
 	sqlite3_finalize(st);

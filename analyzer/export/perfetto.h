@@ -87,8 +87,8 @@ struct ih_export_stats {
 
 enum ih_export_err {
 	IH_EXPORT_EDB = -1,	/* SQLite, memory or write failure */
-	IH_EXPORT_ENORUN = -2,	/* no such run */
-	IH_EXPORT_ESEL = -3,	/* selection malformed, names something absent, or empty */
+	IH_EXPORT_ENOTFOUND = -2,	/* no such run, or no such interrupt (IRQS) */
+	IH_EXPORT_ESEL = -3,	/* selection malformed, names no path or hop, or is empty */
 	IH_EXPORT_ETOOBIG = -4,	/* more interrupts (or bytes) than the cap */
 };
 
