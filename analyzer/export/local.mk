@@ -9,7 +9,7 @@ analyzer_libihexport_la_LIBADD = schemas/libihdb.la $(SQLITE_LIBS)
 # (tests/web_lib.sh), checked by tests/export_check.py.
 check_SCRIPTS += tests/export.test
 TESTS += tests/export.test
-EXTRA_DIST += tests/export.test tests/export_check.py
+EXTRA_DIST += tests/export.test tests/export_check.py tests/export_api.py
 
 # The trace in headless Chromium, in the project's own viewer
 # (tests/export_view.html); needs node, chromium and playwright-core.
