@@ -5,8 +5,13 @@
 // tracks) and draws it; ui.perfetto.dev itself is not distributed as a
 // package that could be served here (docs/export.md).
 //
+// Then, with IH_WEB_URL (a running irqhop serve), the dashboard's download
+// links on run IH_RUN's pages (IH_SLOWEST: the ids of its slowest 100, a
+// JSON array computed with sqlite3).
+//
 // Environment: IH_TRACE (the trace file), CHROMIUM, IH_WEB_NODE_MODULES,
-// IH_ARTIFACTS, IH_TMP.  Every wait is bounded.
+// IH_ARTIFACTS, IH_TMP, IH_WEB_URL, IH_RUN, IH_SLOWEST.  Every wait is
+// bounded.
 import { createRequire } from 'node:module';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -29,6 +34,54 @@ function ok(cond, what, diag) {
 const requireWeb = createRequire(path.join(env.IH_WEB_NODE_MODULES, 'x.js'));
 const { chromium } = requireWeb('playwright-core');
 
+// The dashboard's download links (run page: its slowest 100; interrupt
+// page: that interrupt; explorer: each list shown): each points at the
+// export route with the interrupts the page shows, and following it
+// downloads a trace of exactly those.
+async function dashboardLinks(ctx, errors) {
+  const base = env.IH_WEB_URL.replace(/\/$/, '');
+  const run = env.IH_RUN;
+  const page = await ctx.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  async function open(url) {
+    await page.goto(base + url, { timeout: 30000 });
+    await page.waitForSelector('body[data-ready]', { timeout: 30000 });
+    return page.evaluate(() => document.body.dataset.ready);
+  }
+  async function follow(link) {
+    const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 30000 }), link.click()]);
+    const file = await dl.path();
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    return { name: dl.suggestedFilename(), ids: [...new Set(doc.traceEvents.filter((e) => e.ph === 'X').map((e) => e.args.irq_id))] };
+  }
+  ok(await open(`/runs/${run}`) === '1', 'the run page loads');
+  let link = page.locator('a.perfetto');
+  ok(await link.count() === 1 && await link.getAttribute('href') === `/api/runs/${run}/export?slowest=100`,
+    'the run page links its slowest 100 as a trace', await link.count());
+  let got = await follow(link);
+  const want = JSON.parse(env.IH_SLOWEST);
+  ok(got.name === `irqhop-run-${run}-slowest.json` && JSON.stringify(got.ids.sort((a, b) => a - b)) === JSON.stringify(want),
+    `following it downloads a trace of the run's ${want.length} slowest interrupts`, [got.name, got.ids.length]);
+
+  ok(await open(`/runs/${run}/irqs/${want[0]}`) === '1', 'an interrupt page loads');
+  link = page.locator('a.perfetto');
+  got = await follow(link);
+  ok(got.name === `irqhop-run-${run}-irqs.json` && JSON.stringify(got.ids) === JSON.stringify([want[0]]),
+    'its link downloads a trace of that interrupt', got);
+
+  ok(await open(`/runs/${run}/irqs?n=30`) === '1', 'the explorer loads');
+  for (const list of ['slowest', 'sample']) {
+    const shown = await page.$$eval(`#${list}-table tbody tr`, (rows) => rows.map((r) => Number(r.dataset.irq)));
+    link = page.locator(`#${list} a.perfetto`);
+    got = await follow(link);
+    ok(shown.length > 0 && JSON.stringify(got.ids.sort((a, b) => a - b)) === JSON.stringify([...shown].sort((a, b) => a - b)),
+      `the explorer's ${list} list links a trace of exactly the ${shown.length} interrupts it lists`, [shown.length, got.ids.length]);
+  }
+  await page.screenshot({ path: path.join(env.IH_ARTIFACTS, 'export-explorer.png'), fullPage: false });
+  await page.close();
+}
+
 async function main() {
   const text = readFileSync(env.IH_TRACE, 'utf8');
   const doc = JSON.parse(text);
@@ -43,6 +96,7 @@ async function main() {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: { width: 1400, height: 900 },
+    acceptDownloads: true,
   });
   try {
     const page = await ctx.newPage();
@@ -69,6 +123,7 @@ async function main() {
     ok(errors.length === 0, 'no console error', errors.slice(0, 5));
     await page.screenshot({ path: path.join(env.IH_ARTIFACTS, 'export.png'), fullPage: false });
     ok(true, `screenshot in ${path.join(env.IH_ARTIFACTS, 'export.png')}`);
+    if (env.IH_WEB_URL) await dashboardLinks(ctx, errors);
   } finally {
     await ctx.close();
   }

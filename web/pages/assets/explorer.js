@@ -43,10 +43,10 @@ function irqTable(table, irqs, runId, withDur) {
 // (GET /api/runs/ID/export?irq=..., docs/export.md).
 function perfettoLink(table, irqs, runId) {
   const section = table.closest('section');
-  section.querySelector('.perfetto')?.remove();
+  section.querySelector('.perfetto-note')?.remove();
   if (!irqs.length) return;
   const ids = irqs.map((i) => i.irq_id).join(',');
-  section.append(el('p', { class: 'perfetto' }, el('a', { href: `/api/runs/${runId}/export?irq=${ids}`, download: '' },
+  section.append(el('p', { class: 'help perfetto-note' }, el('a', { class: 'perfetto', href: `/api/runs/${runId}/export?irq=${ids}`, download: '' },
     `Download these ${irqs.length} as a Perfetto trace`), ' (open it in ui.perfetto.dev)'));
 }
 
