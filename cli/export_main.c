@@ -30,6 +30,7 @@
 
 #define XM "irqhop export"
 
+/* Prints the help.  Never fails (a write error is not reported). */
 static void xm_usage(FILE *out)
 {
 	fprintf(out,
@@ -197,6 +198,15 @@ static int xm_ids(const char *arg, int64_t **ids, size_t *n, size_t *cap)
 	}
 }
 
+/* Makes KIND the selection, counting in *NSEL the kinds given (the same
+ * option twice is one kind: --irq may repeat).  Cannot fail. */
+static void xm_pick(struct ih_export_sel *sel, enum ih_export_kind kind, int *nsel)
+{
+	if (sel->kind != kind)
+		(*nsel)++;
+	sel->kind = kind;
+}
+
 /* Writes the trace to OUTPUT atomically (or to stdout for "-").  Returns the
  * library's code; on failure nothing is left at OUTPUT nor beside it. */
 static int xm_write(sqlite3 *db, const char *dbpath, const struct ih_export_sel *sel, const char *output,
@@ -286,18 +296,14 @@ int ih_export_main(int argc, char **argv)
 			runarg = optarg;
 			break;
 		case 's':
-			if (sel.kind != IH_EXPORT_SLOWEST)
-				nsel++;
-			sel.kind = IH_EXPORT_SLOWEST;
+			xm_pick(&sel, IH_EXPORT_SLOWEST, &nsel);
 			if (xm_uint(optarg, &sel.slowest) || sel.slowest == 0) {
 				fprintf(stderr, XM ": --slowest: '%s' is not a count of at least 1\n", optarg);
 				goto end;
 			}
 			break;
 		case 'b':
-			if (sel.kind != IH_EXPORT_BUCKET)
-				nsel++;
-			sel.kind = IH_EXPORT_BUCKET;
+			xm_pick(&sel, IH_EXPORT_BUCKET, &nsel);
 			free(bucket_copy);
 			if (xm_bucket(optarg, &bucket_copy, &sel.path, &sel.hop, &sel.lo_ns, &sel.hi_ns)) {
 				fprintf(stderr, XM ": --bucket: '%s' is not PATH:HOP:LO:HI\n", optarg);
@@ -305,16 +311,12 @@ int ih_export_main(int argc, char **argv)
 			}
 			break;
 		case 'i':
-			if (sel.kind != IH_EXPORT_IRQS)
-				nsel++;
-			sel.kind = IH_EXPORT_IRQS;
+			xm_pick(&sel, IH_EXPORT_IRQS, &nsel);
 			if (xm_ids(optarg, &ids, &nids, &capids))
 				goto end;
 			break;
 		case 'w':
-			if (sel.kind != IH_EXPORT_WINDOW)
-				nsel++;
-			sel.kind = IH_EXPORT_WINDOW;
+			xm_pick(&sel, IH_EXPORT_WINDOW, &nsel);
 			if (xm_span(optarg, &sel.lo_ns, &sel.hi_ns)) {
 				fprintf(stderr, XM ": --window: '%s' is not START:END (durations)\n", optarg);
 				goto end;

@@ -152,6 +152,7 @@ static int ex_fail(struct ex *x, int code, const char *fmt, ...)
 	return code;
 }
 
+/* EDB with SQLite's message; ex_oom: EDB "out of memory". */
 static int ex_sqlerr(struct ex *x)
 {
 	return ex_fail(x, IH_EXPORT_EDB, "database: %s", sqlite3_errmsg(x->db));
@@ -180,6 +181,7 @@ static int ex_grow(void **arr, size_t *cap, size_t n, size_t sz)
 	return 0;
 }
 
+/* A copy of S ("" for NULL); NULL when out of memory. */
 static char *ex_strdup(const unsigned char *s)
 {
 	return s ? strdup((const char *)s) : strdup("");
@@ -209,8 +211,8 @@ static void ex_printf(struct ex *x, const char *fmt, ...)
 		x->write_failed = x->too_big = true;
 }
 
-/* Appends S as a JSON string (quoted, escaped) to the growing buffer *BUF
- * of *LEN bytes.  -1 when out of memory. */
+/* printf onto the end of the growing buffer *BUF (*LEN bytes used of
+ * *CAP), kept NUL-terminated.  -1 when out of memory (*BUF stays valid). */
 static int ex_buf_printf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 static int ex_buf_printf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
@@ -289,6 +291,7 @@ static void ex_us(struct ex *x, int64_t ns)
 
 /* ---- reading the schema ------------------------------------------------- */
 
+/* Index of irq column NAME, or -1 when the table has none. */
 static int ex_col_index(const struct ex *x, const char *name)
 {
 	for (int i = 0; i < x->ncols; i++)
@@ -366,7 +369,8 @@ static int ex_read_cols(struct ex *x)
 	return 0;
 }
 
-/* Whether table TABLE has column COL. */
+/* Whether table TABLE has column COL (false also when the query fails:
+ * the caller then reads the table without it). */
 static bool ex_has_column(struct ex *x, const char *table, const char *col)
 {
 	sqlite3_stmt *st = NULL;
@@ -453,6 +457,7 @@ oom:
 	return ex_oom(x);
 }
 
+/* The path of hop_def named NAME, or NULL. */
 static const struct ex_path *ex_path_find(const struct ex *x, const char *name)
 {
 	for (size_t i = 0; i < x->npaths; i++)
@@ -463,6 +468,7 @@ static const struct ex_path *ex_path_find(const struct ex *x, const char *name)
 
 /* ---- the selection ------------------------------------------------------ */
 
+/* Appends ID to the selection.  EDB when out of memory. */
 static int ex_add_id(struct ex *x, size_t *cap, int64_t id)
 {
 	if (ex_grow((void **)&x->ids, cap, x->nids, sizeof(*x->ids)))
@@ -471,6 +477,19 @@ static int ex_add_id(struct ex *x, size_t *cap, int64_t id)
 	return 0;
 }
 
+/* Adds the irq ids of PAIRS[0..N) and frees PAIRS.  EDB when out of
+ * memory. */
+static int ex_take_pairs(struct ex *x, size_t *cap, struct ih_order_pair *pairs, size_t n)
+{
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = ex_add_id(x, cap, (int64_t)pairs[i].irq_id);
+	free(pairs);
+	return rc;
+}
+
+/* The ETOOBIG message for WHAT over MAX. */
 static int ex_too_many(struct ex *x, size_t max, const char *what)
 {
 	return ex_fail(x, IH_EXPORT_ETOOBIG,
@@ -483,7 +502,6 @@ static int ex_too_many(struct ex *x, size_t max, const char *what)
  * path's N slowest (hop_order's 'total'), merged. */
 static int ex_select_slowest(struct ex *x, size_t max, size_t *cap)
 {
-	const struct ih_order_pair *best;
 	struct ih_order_pair *pairs;
 	size_t n = (size_t)x->sel->slowest, got = 0;
 
@@ -504,14 +522,7 @@ static int ex_select_slowest(struct ex *x, size_t max, size_t *cap)
 		got += k;
 	}
 	qsort(pairs, got, sizeof(*pairs), ih_order_cmp_desc);
-	best = pairs;
-	for (size_t i = 0; i < got && i < n; i++)
-		if (ex_add_id(x, cap, (int64_t)best[i].irq_id) != 0) {
-			free(pairs);
-			return IH_EXPORT_EDB;
-		}
-	free(pairs);
-	return 0;
+	return ex_take_pairs(x, cap, pairs, got < n ? got : n);
 }
 
 /* PATH's interrupts whose HOP lasted LO..HI ns (hop_order). */
@@ -545,13 +556,7 @@ static int ex_select_bucket(struct ex *x, size_t max, size_t *cap)
 		free(pairs);
 		return ex_too_many(x, max, "the bucket");
 	}
-	for (size_t i = 0; i < got; i++)
-		if (ex_add_id(x, cap, (int64_t)pairs[i].irq_id) != 0) {
-			free(pairs);
-			return IH_EXPORT_EDB;
-		}
-	free(pairs);
-	return 0;
+	return ex_take_pairs(x, cap, pairs, got);
 }
 
 /* Interrupts starting in [lo, hi) ns from the run's start, by start. */
@@ -746,6 +751,8 @@ static char *ex_row_args(struct ex *x, sqlite3_stmt *st)
 	return buf;
 }
 
+/* Column C of the row as an integer; *PRESENT false (and 0) when C is -1
+ * or the value is not an integer. */
 static int64_t ex_int(sqlite3_stmt *st, int c, bool *present)
 {
 	*present = c >= 0 && sqlite3_column_type(st, c) == SQLITE_INTEGER;
@@ -903,6 +910,7 @@ static int ex_read_irqs(struct ex *x)
 
 /* ---- rows of a thread --------------------------------------------------- */
 
+/* Slices by thread, then start, then interrupt and hop order. */
 static int ex_cmp_slice_thread(const void *a, const void *b)
 {
 	const struct ex_slice *s = a, *t = b;
@@ -916,6 +924,7 @@ static int ex_cmp_slice_thread(const void *a, const void *b)
 	return (s->hop->seq > t->hop->seq) - (s->hop->seq < t->hop->seq);
 }
 
+/* Slices by start, then interrupt and hop order (the file's order). */
 static int ex_cmp_slice_time(const void *a, const void *b)
 {
 	const struct ex_slice *s = a, *t = b;
@@ -1001,6 +1010,7 @@ static int ex_read_vcpus(struct ex *x)
 	return rc == SQLITE_DONE ? 0 : ex_sqlerr(x);
 }
 
+/* Threads by kind, then id. */
 static int ex_cmp_thread(const void *a, const void *b)
 {
 	const struct ex_thread *s = a, *t = b;
@@ -1052,6 +1062,7 @@ static int ex_number_threads(struct ex *x)
 
 /* ---- writing ------------------------------------------------------------ */
 
+/* The track name of TH ("pCPU 1"), cut to LEN.  Cannot fail. */
 static void ex_thread_name(const struct ex_thread *th, char *buf, size_t len)
 {
 	if (th->name)
@@ -1062,6 +1073,9 @@ static void ex_thread_name(const struct ex_thread *th, char *buf, size_t len)
 		snprintf(buf, len, "%s %lld", ex_kind_thread[th->kind], (long long)th->id);
 }
 
+/* Names every process (kind) used and every thread row (thread_name, and
+ * sort indexes for viewers that read them); *COMMA: an event was written.
+ * A write failure is recorded in x->write_failed. */
 static void ex_write_metadata(struct ex *x, bool *comma)
 {
 	bool used[EX_NKIND] = { false };
@@ -1100,7 +1114,8 @@ static void ex_write_metadata(struct ex *x, bool *comma)
 
 /* Writes one X event per slice, in time order, with its flow binding:
  * bind_id = the interrupt's position + 1 (unique in the file), flow_out on
- * its first hop, both on the middle ones, flow_in on its last. */
+ * its first hop, both on the middle ones, flow_in on its last.  A write
+ * failure is recorded in x->write_failed. */
 static void ex_write_slices(struct ex *x, struct ih_export_stats *st)
 {
 	qsort(x->slices, x->nslices, sizeof(*x->slices), ex_cmp_slice_time);
@@ -1176,6 +1191,7 @@ static int ex_write_counters(struct ex *x, int64_t lo, int64_t hi, struct ih_exp
 	return rc == SQLITE_DONE ? 0 : ex_sqlerr(x);
 }
 
+/* The selection's name in otherData.  Cannot fail. */
 static const char *ex_kind_name(enum ih_export_kind k)
 {
 	switch (k) {
@@ -1187,6 +1203,7 @@ static const char *ex_kind_name(enum ih_export_kind k)
 	return "?";
 }
 
+/* Frees everything X holds (not the database or the stream). */
 static void ex_free(struct ex *x)
 {
 	for (int i = 0; i < x->ncols; i++)

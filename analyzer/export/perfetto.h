@@ -16,7 +16,7 @@
  *     same track;
  *   - flow arrows (the v2 bind_id / flow_in / flow_out form) chaining each
  *     interrupt's hops in path order;
- *   - the interrupt's irq row (every non-NULL column but the other hops'
+ *   - the interrupt's irq row (every non-NULL column but the hops'
  *     durations) in each slice's args;
  *   - one counter track per vCPU of the run: its steal (runnable + offline
  *     time as a percentage of the window) per steal window, over the span
