@@ -20,6 +20,7 @@ int ih_analyze_main(int argc, char **argv);  /* cli/analyze_main.c */
 int ih_analyze_live_main(int argc, char **argv); /* cli/live_main.c */
 int ih_serve_main(int argc, char **argv);    /* cli/serve_main.c */
 int ih_regress_main(int argc, char **argv);  /* cli/regress_main.c */
+int ih_export_main(int argc, char **argv);   /* cli/export_main.c */
 int ih_demo_main(int argc, char **argv);     /* cli/demo.c */
 
 /* Path of the irqhop-runtime program: $IRQHOP_RUNTIME if set, else the one

@@ -22,6 +22,7 @@ static const struct ih_subcommand subcommands[] = {
 	{ "analyze", ih_analyze_main, "reconstruct interrupt paths from traces into SQLite" },
 	{ "serve",   ih_serve_main,   "serve the dashboard and JSON API over a database" },
 	{ "regress", ih_regress_main, "compare a run against a baseline; exit 1 on a regression" },
+	{ "export",  ih_export_main,  "write interrupts of a run as a trace for ui.perfetto.dev" },
 	{ "demo",    ih_demo_main,    "record both tasklet modes, analyze, and serve" },
 	{ NULL, NULL, NULL },
 };

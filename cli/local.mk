@@ -7,10 +7,11 @@ irqhop_SOURCES = \
 	cli/analyze_main.c \
 	cli/live_main.c \
 	cli/serve_main.c \
-	cli/regress_main.c
+	cli/regress_main.c \
+	cli/export_main.c
 irqhop_CFLAGS = $(AM_CFLAGS) $(LTTNG_CTL_CFLAGS) $(BABELTRACE2_CFLAGS) $(MHD_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
 irqhop_LDADD = collector/libihrecord.la analyzer/libihanalyzer.la analyzer/libihlive.la web/libihweb.la \
-	analyzer/libihregress.la schemas/libihdb.la \
+	analyzer/libihregress.la analyzer/libihexport.la schemas/libihdb.la \
 	$(LTTNG_CTL_LIBS) $(BABELTRACE2_LIBS) $(MHD_LIBS) $(SQLITE_LIBS) $(JANSSON_LIBS) -lpthread
 
 # The scenario driver: a thin program over the model library, plus the probes.

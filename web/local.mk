@@ -65,11 +65,12 @@ web_libihweb_la_SOURCES = \
 	web/server/dispatch.c web/server/dbconn.c web/server/respond.c web/server/json.c \
 	web/api/api.h web/api/internal.h web/api/rows.c web/api/runs.c web/api/hops.c \
 	web/api/hist.c web/api/steal.c web/api/irqs.c web/api/compare.c web/api/verdicts.c \
+	web/api/export.c \
 	web/pages/pages.h web/pages/pages.c \
 	web/routes.h web/routes.c
 nodist_web_libihweb_la_SOURCES = web/pages/assets_data.c
 web_libihweb_la_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
-web_libihweb_la_LIBADD = $(MHD_LIBS) $(SQLITE_LIBS) $(JANSSON_LIBS) -lpthread
+web_libihweb_la_LIBADD = analyzer/libihexport.la $(MHD_LIBS) $(SQLITE_LIBS) $(JANSSON_LIBS) -lpthread
 BUILT_SOURCES += web/pages/assets_data.c
 CLEANFILES += web/pages/assets_data.c $(IH_WEB_BUILT_ASSETS)
 EXTRA_DIST += $(IH_WEB_ASSETS)

@@ -215,6 +215,13 @@ enum MHD_Result ih_web_error(struct ih_web_request *req, unsigned status, const 
  * NULL means an allocation failed: 500 through ih_web_error). */
 enum MHD_Result ih_web_respond_json(struct ih_web_request *req, json_t *root);
 
+/* Queues 200 with BODY (LEN bytes from malloc; the response frees it, also
+ * on failure) of type CTYPE, offered as a file named FILENAME (plain ASCII:
+ * Content-Disposition: attachment).  500 through ih_web_error when out of
+ * memory. */
+enum MHD_Result ih_web_respond_download(struct ih_web_request *req, char *body, size_t len,
+					const char *ctype, const char *filename);
+
 /* Queues 200 with the embedded asset NAME (of the application's assets)
  * and its Content-Type, 304 when the request's If-None-Match is its ETag,
  * or a 404 through ih_web_error when there is none. */
