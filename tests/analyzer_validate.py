@@ -19,7 +19,7 @@ from, rebuilt independently from babeltrace2's text output.
 
 TEXT is the output of `babeltrace2 --clock-seconds --no-delta TRACE` (ERR
 its stderr, which carries the discarded-events warnings).  The rules are the
-ones docs/analyzer.md states (DESIGN.md section 5); this script does not share
+ones docs/analyzer.md states (docs/design.md §5); this script does not share
 code with the analyzer.  Prints TAP-friendly diagnostics ("# ...") and exits 0
 when everything matches, 1 otherwise.
 """

@@ -1,6 +1,6 @@
 /*
  * analyzer/reconstruct/catalogue.h - the analyzer's view of the event catalogue
- * (collector/events/irqhop_tp.h) and of the hops it reconstructs (DESIGN.md §5,
+ * (collector/events/irqhop_tp.h) and of the hops it reconstructs (docs/design.md §5,
  * schemas/irqhop.sql hop_def).
  *
  * The analyzer does not include collector/events/irqhop_tp.h: that header drags in
