@@ -9,7 +9,7 @@
 # links the provider and so emits events.
 noinst_LTLIBRARIES += collector/libihcollector.la
 collector_libihcollector_la_SOURCES = \
-	collector/events/tp.c collector/events/tp.h collector/events/irqhop_tp.h \
+	collector/events/tp.c collector/events/tp.h collector/events/irqhop_tp.h collector/events/enums.h \
 	collector/events/clock.h collector/model/wfcq.h collector/model/futex.h collector/model/evcount.c collector/model/evcount.h \
 	collector/model/spinlock.c collector/model/spinlock.h \
 	collector/model/softirq.c collector/model/softirq.h \
