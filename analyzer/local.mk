@@ -62,7 +62,7 @@ TESTS += tests/analyzer_hist.t tests/analyzer_rec.t tests/analyzer_store.t tests
 # CTF trace with known times (needs the irqhop binary and the plugin).
 check_SCRIPTS += tests/analyzer_badinput.test tests/analyzer_ctf.test
 TESTS += tests/analyzer_badinput.test tests/analyzer_ctf.test
-EXTRA_DIST += tests/analyzer_badinput.test tests/analyzer_ctf.test tests/analyzer_ctfgen.py
+EXTRA_DIST += tests/analyzer_badinput.test tests/analyzer_ctf.test tests/analyzer_ctfgen.py tests/lib/btpreload.sh
 
 # Real traces of every path, recorded in a private mount namespace with its
 # own lttng-sessiond, checked against babeltrace2's text output by an
