@@ -8,9 +8,13 @@
 #include "collector/model/scenario.h"
 #include "collector/model/pcpu.h"
 #include "collector/model/vcpu.h"
+#include "collector/events/clock.h"
+
+#include <stdatomic.h>
 #include "tests/tap.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,6 +185,69 @@ static void idle_guest_injected_from_elsewhere(int notifier)
 	ih_host_destroy(h);
 }
 
+/* Runstate accounting under a racing wake: the home thread runs and
+ * blocks the vCPU while another thread wakes it whenever it sees BLOCKED.
+ * Each transition and its accounting are one step, so the time charged to
+ * the four states adds up exactly to the time elapsed: an interval counted
+ * twice (two transitions' clock reads and accountings interleaved) breaks
+ * the sum. */
+#define RS_ROUNDS 20000
+struct waker {
+	struct ih_vcpu *v;
+	atomic_bool stop;
+	_Atomic uint64_t wakes;
+};
+
+static void *waker_main(void *arg)
+{
+	struct waker *w = arg;
+
+	while (!atomic_load(&w->stop))
+		if (atomic_load(&w->v->runstate) == IH_RS_BLOCKED &&
+		    ih_vcpu_set_runstate(w->v, IH_RS_BLOCKED, IH_RS_RUNNABLE))
+			atomic_fetch_add(&w->wakes, 1);
+	return NULL;
+}
+
+static void runstate_accounting_races(void)
+{
+	struct ih_pcpu home;
+	struct ih_vcpu v;
+	_Atomic uint64_t acked = 0;
+	struct waker w;
+	pthread_t thr;
+	uint64_t start, end, total = 0, blocks = 0;
+
+	ih_pcpu_init(&home, 0, NULL);
+	ih_vcpu_init(&v, 0, 0, false, &home, &acked, NULL);
+	w.v = &v;
+	atomic_init(&w.stop, false);
+	atomic_init(&w.wakes, 0);
+	start = atomic_load(&v.rs_since);
+	if (!ok(pthread_create(&thr, NULL, waker_main, &w) == 0, "runstate race: waker started"))
+		return;
+	for (unsigned i = 0; i < RS_ROUNDS; i++) {
+		if (ih_vcpu_set_runstate(&v, IH_RS_RUNNABLE, IH_RS_RUNNING) &&
+		    ih_vcpu_set_runstate(&v, IH_RS_RUNNING, IH_RS_BLOCKED))
+			blocks++;
+		/* Until the waker has woken it (bounded: a stuck waker fails
+		 * the wake count below instead of hanging). */
+		for (unsigned k = 0; k < 1000000 && atomic_load(&v.runstate) == IH_RS_BLOCKED; k++)
+			sched_yield();
+	}
+	atomic_store(&w.stop, true);
+	pthread_join(thr, NULL);
+	end = ih_now_ns();
+	for (int k = 0; k < 4; k++)
+		total += atomic_load(&v.rs_ns[k]);
+	total += end - atomic_load(&v.rs_since);
+	ok(blocks > 0 && atomic_load(&w.wakes) > 0, "runstate race: %llu blocks, %llu wakes",
+	   (unsigned long long)blocks, (unsigned long long)atomic_load(&w.wakes));
+	is_u64(total, end - start, "runstate race: the states' time adds up to the time elapsed");
+	ih_vcpu_destroy(&v);
+	ih_pcpu_destroy(&home);
+}
+
 static void bad_scenarios(void)
 {
 	struct ih_sc_overrides ov = { 0 };
@@ -230,6 +297,7 @@ int main(void)
 	for (int n = 0; n <= 1; n++)
 		run_one("kvm-irqfd", 1, n);
 	block_races_inject();
+	runstate_accounting_races();
 	idle_guest_injected_from_elsewhere(0);
 	idle_guest_injected_from_elsewhere(1);
 	interrupted_run(true);
