@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include "tests/tap.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
@@ -248,6 +249,45 @@ static void runstate_accounting_races(void)
 	ih_pcpu_destroy(&home);
 }
 
+/* pthread_create, wrapped at link time (tests/local.mk: --wrap): fails
+ * the fail_at-th call from now with EAGAIN (0: never). */
+int __real_pthread_create(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+int __wrap_pthread_create(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+static atomic_int create_calls, fail_at;
+
+int __wrap_pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+	if (atomic_load(&fail_at) && atomic_fetch_add(&create_calls, 1) + 1 == atomic_load(&fail_at))
+		return EAGAIN;
+	return __real_pthread_create(th, attr, fn, arg);
+}
+
+/* A thread that cannot start: ih_host_run fails with one line, and the
+ * trace still closes the run it opened (run_begin has its run_end), for a
+ * device thread (after run_begin) and a pCPU thread (before it). */
+static void run_fails_to_start(const char *what, int nth)
+{
+	struct ih_sc_overrides ov = { .has_duration = true, .duration_s = 30, .has_pcpus = true, .pcpus = 2 };
+	struct ih_scenario sc;
+	struct ih_host *h = NULL;
+	struct ih_host_stats st;
+	char err[256] = "";
+	int rc;
+
+	if (!ok(ih_scenario_load("passthrough", &ov, &sc, err, sizeof(err)) == 0 &&
+		ih_host_create(&sc, &h, err, sizeof(err)) == 0, "%s fails: host built %s", what, err))
+		return;
+	atomic_store(&create_calls, 0);
+	atomic_store(&fail_at, nth);
+	rc = ih_host_run(h, err, sizeof(err));
+	atomic_store(&fail_at, 0);
+	ok(rc == -1 && strstr(err, what), "%s fails: the run fails, saying so: %s", what, err);
+	ih_host_stats(h, &st);
+	is_u64(st.runs_ended, st.runs_begun, "%s fails: every run_begin has its run_end (%u begun)", what,
+	       st.runs_begun);
+	ih_host_destroy(h);
+}
+
 static void bad_scenarios(void)
 {
 	struct ih_sc_overrides ov = { 0 };
@@ -300,6 +340,8 @@ int main(void)
 	runstate_accounting_races();
 	idle_guest_injected_from_elsewhere(0);
 	idle_guest_injected_from_elsewhere(1);
+	run_fails_to_start("device thread", 3);   /* pCPU threads are calls 1 and 2 */
+	run_fails_to_start("pCPU thread", 2);
 	interrupted_run(true);
 	interrupted_run(false);
 	bad_scenarios();

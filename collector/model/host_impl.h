@@ -92,6 +92,7 @@ struct ih_host {
 	_Atomic uint64_t audit_dups;
 	uint64_t steal0, total0, steal1, total1;
 	uint64_t end_ns;                 /* when the pCPUs stopped */
+	unsigned runs_begun, runs_ended; /* run_begin / run_end emitted (ih_host_stats) */
 };
 
 /* host_cpu.c */
