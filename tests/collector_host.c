@@ -97,6 +97,11 @@ static void interrupted_run(bool before)
 		pthread_join(thr, NULL);
 	ok(ih_host_was_interrupted(h), "interrupted %s: the host says it was interrupted", when);
 	ih_host_stats(h, &st);
+	/* What the interrupt did, from the host's own record: the duration
+	 * wait ended before its 30 s, and the run then drained and closed. */
+	ok(st.ended_early, "interrupted %s: the 30 s duration ended early (after %.3f s)", when,
+	   st.run_ns / 1e9);
+	is_u64(st.runs_ended, st.runs_begun, "interrupted %s: the run was closed (run_end)", when);
 	is_u64(st.acked, st.raised, "interrupted %s: as many acknowledgments as interrupts (%llu)", when,
 	       (unsigned long long)st.raised);
 	is_u64(st.audit_distinct, st.raised, "interrupted %s: every irq_id acknowledged", when);

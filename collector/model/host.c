@@ -169,6 +169,7 @@ int ih_host_run(struct ih_host *h, char *err, size_t errlen)
 	      ih_notifier_mode_name(h->sc.notifier_mode), h->ncpus, h->nvcpus, h->ndevices,
 	      h->sc.seed, (uint64_t)(h->sc.duration_s * 1e9));
 	h->runs_begun++;
+	h->begin_ns = ih_now_ns();
 	free(json);
 	for (; devices_started < h->ndevices; devices_started++) {
 		e = ih_device_start(&h->devices[devices_started]);
@@ -184,7 +185,11 @@ int ih_host_run(struct ih_host *h, char *err, size_t errlen)
 	for (;;) {
 		unsigned seq = ih_evcount_seq(&h->stop_notify);
 
-		if (atomic_load(&h->interrupted) || ih_now_ns() >= end)
+		if (atomic_load(&h->interrupted)) {
+			h->ended_early = ih_now_ns() < end;
+			break;
+		}
+		if (ih_now_ns() >= end)
 			break;
 		ih_evcount_wait(&h->stop_notify, seq, end);
 	}

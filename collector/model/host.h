@@ -47,6 +47,11 @@ struct ih_host_stats {
 	/* run_begin and run_end events emitted: equal once ih_host_run has
 	 * returned, whatever it returned (a trace always closes its run). */
 	unsigned runs_begun, runs_ended;
+	/* The run's duration was cut short by ih_host_interrupt (its wait
+	 * ended before the duration did), and ns from run_begin to the pCPUs'
+	 * stop. */
+	bool ended_early;
+	uint64_t run_ns;
 };
 
 /* Tests: records every acknowledgment in a bitmap (irq_ids below 2^24) so

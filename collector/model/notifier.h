@@ -58,7 +58,8 @@ struct ih_eventfd {
 	uint32_t id;
 	enum ih_notifier_mode mode;
 	atomic_uint count;                /* eventfd counter (32 bits: a futex word) */
-	atomic_int readers_waiting;
+	atomic_int readers_waiting;       /* announced blocked readers (futex.h) */
+	_Atomic uint64_t reader_wakes;    /* futex wakes sent to blocked readers (tests) */
 	struct ih_spinlock wqh_lock;      /* WAITQUEUE mode */
 	pthread_mutex_t update_lock;      /* SRCU mode updaters */
 	struct cds_list_head clients;
