@@ -232,6 +232,7 @@ static void runstate_accounting_races(void)
 	start = atomic_load(&v.rs_since);
 	if (!ok(pthread_create(&thr, NULL, waker_main, &w) == 0, "runstate race: waker started"))
 		return;
+	ih_pcpu_set_current(&home);   /* this thread is the vCPU's home pCPU */
 	for (unsigned i = 0; i < RS_ROUNDS; i++) {
 		if (ih_vcpu_set_runstate(&v, IH_RS_RUNNABLE, IH_RS_RUNNING) &&
 		    ih_vcpu_set_runstate(&v, IH_RS_RUNNING, IH_RS_BLOCKED))
@@ -244,6 +245,7 @@ static void runstate_accounting_races(void)
 	atomic_store(&w.stop, true);
 	pthread_join(thr, NULL);
 	end = ih_now_ns();
+	ih_pcpu_set_current(NULL);
 	for (int k = 0; k < 4; k++)
 		total += atomic_load(&v.rs_ns[k]);
 	total += end - atomic_load(&v.rs_since);

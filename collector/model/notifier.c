@@ -7,6 +7,7 @@
 
 #include "collector/model/futex.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <urcu.h>
@@ -42,6 +43,7 @@ void ih_eventfd_init(struct ih_eventfd *e, uint32_t id, enum ih_notifier_mode mo
 void ih_eventfd_destroy(struct ih_eventfd *e)
 {
 	ih_eventfd_unregister_blocking(e, &e->default_client);
+	assert(cds_list_empty(&e->clients));   /* every other client is gone */
 	pthread_mutex_destroy(&e->update_lock);
 }
 

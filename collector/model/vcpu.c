@@ -50,6 +50,8 @@ bool ih_vcpu_set_runstate(struct ih_vcpu *v, enum ih_runstate from, enum ih_runs
 	uint64_t now, since;
 
 	assert(from != to && (unsigned)from < 4 && (unsigned)to < 4);
+	/* Only BLOCKED -> RUNNABLE (a wake) may come from another thread. */
+	assert((from == IH_RS_BLOCKED && to == IH_RS_RUNNABLE) || ih_pcpu_current() == v->pcpu);
 	/* Cheap test first: a transition that cannot happen takes no lock. */
 	if (atomic_load(&v->runstate) != (int)from)
 		return false;
