@@ -11,6 +11,8 @@ analyzer_libihsink_la_SOURCES = \
 	analyzer/store/hist.c analyzer/store/hist.h \
 	analyzer/reconstruct/scenario.c analyzer/reconstruct/scenario.h \
 	analyzer/reconstruct/rec.c analyzer/reconstruct/rec.h \
+	analyzer/reconstruct/kernel.c analyzer/reconstruct/kernel.h \
+	analyzer/steal/kthreads.c analyzer/steal/kthreads.h \
 	analyzer/steal/steal.c analyzer/steal/steal.h \
 	analyzer/store/store.c analyzer/store/store.h \
 	analyzer/sqlite/sink.c analyzer/sqlite/sink.h
@@ -36,6 +38,11 @@ analyzer_babeltrace_plugin_irqhop_la_LIBADD = analyzer/libihsink.la schemas/libi
 IH_ANALYZER_TEST_LDADD = analyzer/libihsink.la schemas/libihdb.la \
 	$(BABELTRACE2_LIBS) $(SQLITE_LIBS) -lpthread
 check_PROGRAMS += tests/analyzer_hist.t tests/analyzer_rec.t tests/analyzer_store.t tests/analyzer_steal.t
+check_PROGRAMS += tests/analyzer_kernel.t
+tests_analyzer_kernel_t_SOURCES = tests/analyzer_kernel.c tests/tap.h
+tests_analyzer_kernel_t_CFLAGS = $(IH_ANALYZER_CFLAGS)
+tests_analyzer_kernel_t_LDADD = $(IH_ANALYZER_TEST_LDADD)
+TESTS += tests/analyzer_kernel.t
 tests_analyzer_hist_t_SOURCES = tests/analyzer_hist.c tests/tap.h
 tests_analyzer_hist_t_CFLAGS = $(IH_ANALYZER_CFLAGS)
 tests_analyzer_hist_t_LDADD = $(IH_ANALYZER_TEST_LDADD) -lm
