@@ -15,7 +15,9 @@ analyzer_libihsink_la_SOURCES = \
 	analyzer/steal/kthreads.c analyzer/steal/kthreads.h \
 	analyzer/steal/steal.c analyzer/steal/steal.h \
 	analyzer/store/store.c analyzer/store/store.h \
-	analyzer/sqlite/sink.c analyzer/sqlite/sink.h
+	analyzer/sqlite/sink.h analyzer/sqlite/priv.h analyzer/sqlite/params.c \
+	analyzer/sqlite/component.c analyzer/sqlite/evclass.c analyzer/sqlite/decode.c \
+	analyzer/sqlite/run.c analyzer/sqlite/finish.c
 analyzer_libihsink_la_CFLAGS = $(IH_ANALYZER_CFLAGS)
 # The scenario JSON of run_begin is read with jansson.
 analyzer_libihsink_la_LIBADD = $(JANSSON_LIBS)
@@ -77,7 +79,10 @@ EXTRA_DIST += tests/analyzer_real.test tests/analyzer_validate.py
 # The comparison library (analyzer/regress/regress.h): used by irqhop regress and by
 # the web server's compare handler, both inside the irqhop binary.
 noinst_LTLIBRARIES += analyzer/libihregress.la
-analyzer_libihregress_la_SOURCES = analyzer/regress/regress.c analyzer/regress/regress.h
+analyzer_libihregress_la_SOURCES = analyzer/regress/regress.c analyzer/regress/regress.h \
+	analyzer/regress/internal.h analyzer/regress/rng.c analyzer/regress/samples.c \
+	analyzer/regress/bootstrap.c analyzer/regress/history.c analyzer/regress/hops.c \
+	analyzer/regress/steal.c
 analyzer_libihregress_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
 analyzer_libihregress_la_LIBADD = schemas/libihdb.la $(SQLITE_LIBS) $(JANSSON_LIBS) -lm
 

@@ -12,7 +12,7 @@
 #ifndef IH_CMD_H
 #define IH_CMD_H
 
-int ih_record_main(int argc, char **argv);   /* collector/record/record.c */
+int ih_record_main(int argc, char **argv);   /* cli/record_main.c */
 int ih_analyze_main(int argc, char **argv);  /* analyzer/graph/analyze.c */
 int ih_serve_main(int argc, char **argv);    /* cli/serve_main.c */
 int ih_regress_main(int argc, char **argv);  /* cli/regress_main.c */

@@ -1,6 +1,6 @@
 # cli/: the irqhop front command.
 bin_PROGRAMS += irqhop
-irqhop_SOURCES = cli/irqhop.c cli/cmd.h cli/opts.h cli/demo.c cli/serve_main.c cli/regress_main.c
+irqhop_SOURCES = cli/irqhop.c cli/cmd.h cli/opts.h cli/demo.c cli/record_main.c cli/serve_main.c cli/regress_main.c
 irqhop_CFLAGS = $(AM_CFLAGS) $(LTTNG_CTL_CFLAGS) $(BABELTRACE2_CFLAGS) $(MHD_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
 irqhop_LDADD = collector/libihrecord.la analyzer/libihanalyzer.la analyzer/libihlive.la web/libihweb.la \
 	analyzer/libihregress.la schemas/libihdb.la \

@@ -4,7 +4,7 @@
  */
 #include "config.h"
 #include "cli/cmd.h"
-#include "web/web.h"
+#include "web/routes.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -56,7 +56,7 @@ static int ih_web_opt(int argc, char **argv, int *i, const char *name, const cha
 int ih_serve_main(int argc, char **argv)
 {
 	struct ih_web_config cfg;
-	struct ih_web_server *srv = NULL;
+	struct ih_web_dashboard *srv = NULL;
 	const char *db = NULL, *listen = NULL, *threads = NULL;
 	sigset_t stop, old;
 	char err[1024];
@@ -108,18 +108,18 @@ int ih_serve_main(int argc, char **argv)
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, &old);
-	if (ih_web_server_start(&cfg, &srv, &kind, err, sizeof(err)) != 0) {
+	if (ih_web_dashboard_start(&cfg, &srv, &kind, err, sizeof(err)) != 0) {
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		fprintf(stderr, "irqhop serve: %s\n", err);
 		return 1;
 	}
 	/* The contract with tests and scripts: exactly this line, flushed. */
-	printf("irqhop serve: listening on %s\n", ih_web_server_url(srv));
+	printf("irqhop serve: listening on %s\n", ih_web_dashboard_url(srv));
 	fflush(stdout);
 	/* sigwait fails only for an invalid set; stopping is then the safe
 	 * answer too. */
 	(void)sigwait(&stop, &sig);
-	ih_web_server_stop(srv);
+	ih_web_dashboard_stop(srv);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return 0;
 }

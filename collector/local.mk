@@ -20,14 +20,18 @@ collector_libihcollector_la_SOURCES = \
 	collector/model/notifier.c collector/model/notifier.h \
 	collector/model/workqueue.c collector/model/workqueue.h \
 	collector/model/irqfd.c collector/model/irqfd.h \
-	collector/model/host.c collector/model/host.h \
+	collector/model/host.c collector/model/host.h collector/model/host_impl.h \
+	collector/model/host_cpu.c collector/model/host_stats.c \
+	collector/model/procstat.c collector/model/procstat.h \
 	collector/model/scenario.c collector/model/scenario.h
 collector_libihcollector_la_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS) $(JANSSON_CFLAGS)
 collector_libihcollector_la_LIBADD = $(URCU_LIBS) $(JANSSON_LIBS) -ldl -lpthread -lm
 
 # irqhop record: LTTng session control through liblttng-ctl.
 noinst_LTLIBRARIES += collector/libihrecord.la
-collector_libihrecord_la_SOURCES = collector/record/record.c \
+collector_libihrecord_la_SOURCES = collector/record/record.c collector/record/record.h \
+	collector/record/outdir.c collector/record/outdir.h \
+	collector/record/runner.c collector/record/runner.h \
 	collector/record/session.c collector/record/session.h \
 	collector/record/sessiond.c collector/record/sessiond.h
 collector_libihrecord_la_CFLAGS = $(AM_CFLAGS) $(LTTNG_CTL_CFLAGS) $(JANSSON_CFLAGS)

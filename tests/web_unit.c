@@ -4,7 +4,8 @@
  * repair of JSON text, and the embedded asset set.
  */
 #include "config.h"
-#include "web/web.h"
+#include "web/routes.h"
+#include "web/pages/pages.h"
 #include "tests/tap.h"
 
 #include <arpa/inet.h>

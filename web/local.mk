@@ -61,9 +61,12 @@ $(srcdir)/web/vendor/uPlot.LICENSE: $(srcdir)/web/package-lock.json
 
 noinst_LTLIBRARIES += web/libihweb.la
 web_libihweb_la_SOURCES = \
-	web/web.h \
-	web/server/server.c web/routes.c \
-	web/api/api.c web/pages/pages.c
+	web/server/server.h web/server/internal.h web/server/server.c web/server/listen.c \
+	web/server/dispatch.c web/server/dbconn.c web/server/respond.c web/server/json.c \
+	web/api/api.h web/api/internal.h web/api/rows.c web/api/runs.c web/api/hops.c \
+	web/api/hist.c web/api/steal.c web/api/irqs.c web/api/compare.c web/api/verdicts.c \
+	web/pages/pages.h web/pages/pages.c \
+	web/routes.h web/routes.c
 nodist_web_libihweb_la_SOURCES = web/pages/assets_data.c
 web_libihweb_la_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
 web_libihweb_la_LIBADD = $(MHD_LIBS) $(SQLITE_LIBS) $(JANSSON_LIBS) -lpthread

@@ -1,13 +1,19 @@
 /*
- * web/routes.c - the routing table of `irqhop serve`: every URL the
- * server answers, in one place.  The dispatcher (web/server/server.c) walks it
+ * web/routes.c - the dashboard application (web/routes.h): the routing
+ * table of `irqhop serve`, every URL the server answers in one place, and
+ * its wiring to the server.  The dispatcher (web/server/dispatch.c) walks it
  * in order and runs the first row whose pattern matches; "{name}" captures
  * one path segment (read it with ih_web_param / ih_web_param_id).  Methods
  * other than GET and HEAD are refused with 405 before routing (the server
  * is read-only); an unmatched path is a 404.
  */
 #include "config.h"
-#include "web/web.h"
+#include "web/routes.h"
+#include "web/api/api.h"
+#include "web/pages/pages.h"
+
+#include <stdio.h>
+#include <stdlib.h>
 
 const struct ih_web_route ih_web_routes[] = {
 	/* JSON API (docs/api.md).  Last column: accepted query parameters. */
@@ -34,3 +40,48 @@ const struct ih_web_route ih_web_routes[] = {
 	{ "GET", "/assets/{name}",                  ih_web_static,         NULL },
 	{ NULL, NULL, NULL, NULL },
 };
+
+struct ih_web_dashboard {
+	struct ih_web_server *srv;
+	struct ih_web_api *api;
+	struct ih_web_app app;
+};
+
+int ih_web_dashboard_start(const struct ih_web_config *cfg, struct ih_web_dashboard **out,
+			   int *kind, char *err, size_t errlen)
+{
+	struct ih_web_dashboard *d = calloc(1, sizeof(*d));
+
+	*out = NULL;
+	*kind = 3;
+	if (!d || !(d->api = ih_web_api_new())) {
+		free(d);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	d->app.routes = ih_web_routes;
+	d->app.assets = ih_web_assets;
+	d->app.data = d->api;
+	if (ih_web_server_start(cfg, &d->app, &d->srv, kind, err, errlen) != 0) {
+		ih_web_api_free(d->api);
+		free(d);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+const char *ih_web_dashboard_url(const struct ih_web_dashboard *d)
+{
+	return ih_web_server_url(d->srv);
+}
+
+void ih_web_dashboard_stop(struct ih_web_dashboard *d)
+{
+	if (!d)
+		return;
+	/* No handler runs after the server stops: the API state can go. */
+	ih_web_server_stop(d->srv);
+	ih_web_api_free(d->api);
+	free(d);
+}

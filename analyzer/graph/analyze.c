@@ -10,7 +10,7 @@
  * transaction.  The graph runs
  * through libbabeltrace2: the ctf and utils plugins are found where
  * babeltrace2 installs them, the sink class is created from the code linked
- * into irqhop (analyzer/sqlite/sink.c), so analyze works without the plugin
+ * into irqhop (analyzer/sqlite/), so analyze works without the plugin
  * being installed.  Errors are one line on stderr (cli/cmd.h conventions);
  * library logging is kept quiet so that line is the only one.
  */

@@ -1,5 +1,5 @@
 # tests/lib/netns.sh - test hosts as network namespaces on one machine
-# (DESIGN.md section 8).  Source it after tests/lib/isolate.sh, from a test
+# (docs/design.md §8).  Source it after tests/lib/isolate.sh, from a test
 # already isolated (ih_isolate), as root.
 #
 #     ih_netns_init                 check ip/ss, pick unique names; status 1

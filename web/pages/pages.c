@@ -4,7 +4,8 @@
  * every view has an API behind it and the pages need no templating.
  */
 #include "config.h"
-#include "web/web.h"
+#include "web/pages/pages.h"
+#include "web/api/api.h"
 
 /* GET / : the list of runs.  Fails only as ih_web_respond_asset does. */
 enum MHD_Result ih_web_page_index(struct ih_web_request *req)

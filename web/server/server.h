@@ -1,24 +1,29 @@
 /*
- * web/web.h - internals of `irqhop serve` shared by the files of web/.
+ * web/server/server.h - the HTTP server of `irqhop serve`, knowing nothing of
+ * the application it serves (in the style of libmicrohttpd applications).
  *
- * Layout (in the style of libmicrohttpd applications):
- *   cli/serve_main.c        the subcommand: options, signals, start/stop;
- *   web/server/server.c   the daemon, the dispatcher (routing table walk,
- *                     per-request state, per-thread database connections),
- *                     the response helpers and the one error helper;
- *   web/routes.c   the routing table: (method, pattern, handler);
- *   web/api/api.c      JSON API handlers (/api/...);
- *   web/pages/pages.c    HTML pages and the embedded static assets.
- * Adding a view means: a handler in web/api/api.c or web/pages/pages.c, one line
- * in the routing table, its page/script under web/pages/assets/ (listed in
- * web/local.mk), and a section in docs/api.md.
+ * The caller hands ih_web_server_start() an application: a routing table
+ * (method, pattern, handler, accepted query parameters), the embedded files
+ * ih_web_respond_asset() may serve, and an opaque state pointer that every
+ * handler reads with ih_web_app_data().  The server owns everything else:
+ * the daemon and its listening socket, the dispatcher (per-request state,
+ * allocated on the first call of the access handler and freed in the
+ * completion callback), per-worker-thread read-only database connections,
+ * and the response helpers.
  *
- * Every handler answers through ih_web_respond_*() or ih_web_error(), which
- * queue the response and return what the access handler must return to
- * libmicrohttpd; a handler never calls MHD_queue_response itself.
+ * Every handler answers through ih_web_respond_*() or ih_web_error() (the
+ * one error path), which queue the response and return what the access
+ * handler must return to libmicrohttpd; a handler never calls
+ * MHD_queue_response itself.
+ *
+ * Files: server.c (daemon, MHD callbacks, start/stop), listen.c (address
+ * parsing and the listening socket), dispatch.c (routing, path parameters,
+ * query strings), dbconn.c (per-thread connections and statements),
+ * respond.c (responses, the error helper, assets), json.c (rows and text
+ * as JSON); web/server/internal.h joins them.
  */
-#ifndef IH_WEB_H
-#define IH_WEB_H
+#ifndef IH_WEB_SERVER_H
+#define IH_WEB_SERVER_H
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -27,9 +32,6 @@
 #include <jansson.h>
 
 #include "build-aux/embed.h"
-
-/* Assets compiled in from web/pages/assets/ (web/pages/assets_data.c, generated). */
-extern const struct ih_embedded ih_web_assets[];
 
 /* ---- server ---------------------------------------------------------- */
 
@@ -53,14 +55,15 @@ void ih_web_config_init(struct ih_web_config *cfg);
 int ih_web_parse_listen(const char *spec, struct ih_web_config *cfg, char *err, size_t errlen);
 
 struct ih_web_server;
+struct ih_web_app;
 
-/* Opens the database (checking its schema), binds the listening socket and
+/* Serves APP: opens the database (checking its schema), binds the listening socket and
  * starts the daemon's threads.  On failure returns -1 with a one-line reason
  * in err ("database X: ...", "cannot listen on A:P: Address already in use")
  * and *out NULL; *kind is set to 1 when the failure is the database's, 2
  * when it is the listening socket's, 3 otherwise (for exit statuses). */
-int ih_web_server_start(const struct ih_web_config *cfg, struct ih_web_server **out,
-			int *kind, char *err, size_t errlen);
+int ih_web_server_start(const struct ih_web_config *cfg, const struct ih_web_app *app,
+			struct ih_web_server **out, int *kind, char *err, size_t errlen);
 
 /* The URL the server answers on, with the real port ("http://127.0.0.1:4242/"). */
 const char *ih_web_server_url(const struct ih_web_server *srv);
@@ -68,10 +71,6 @@ const char *ih_web_server_url(const struct ih_web_server *srv);
 /* Stops the daemon (joining its threads, closing the listening socket and
  * every connection), then closes the database connections.  NULL is a no-op. */
 void ih_web_server_stop(struct ih_web_server *srv);
-
-/* Empties the API's process-wide caches (the compare verdicts of
- * web/api/api.c); called by ih_web_server_stop().  Cannot fail. */
-void ih_web_api_cleanup(void);
 
 /* ---- requests and routing --------------------------------------------- */
 
@@ -94,7 +93,18 @@ struct ih_web_route {
 	const char *query;
 };
 
-extern const struct ih_web_route ih_web_routes[]; /* NULL-terminated */
+/* What the server serves: its routing table, the files
+ * ih_web_respond_asset() serves, and the application's state.  The server
+ * keeps pointers to all three (they must outlive it) and never frees them. */
+struct ih_web_app {
+	const struct ih_web_route *routes; /* terminated by a row with pattern NULL */
+	const struct ih_embedded *assets;  /* terminated by a NULL name */
+	void *data;                        /* ih_web_app_data(); may be NULL */
+};
+
+/* The application state of the server REQ arrived on (ih_web_app.data).
+ * Cannot fail. */
+void *ih_web_app_data(const struct ih_web_request *req);
 
 struct ih_web_thread;
 
@@ -203,40 +213,13 @@ enum MHD_Result ih_web_error(struct ih_web_request *req, unsigned status, const 
  * NULL means an allocation failed: 500 through ih_web_error). */
 enum MHD_Result ih_web_respond_json(struct ih_web_request *req, json_t *root);
 
-/* Queues 200 with the embedded asset NAME and its Content-Type, or a 404
- * through ih_web_error when there is none. */
+/* Queues 200 with the embedded asset NAME (of the application's assets)
+ * and its Content-Type, 304 when the request's If-None-Match is its ETag,
+ * or a 404 through ih_web_error when there is none. */
 enum MHD_Result ih_web_respond_asset(struct ih_web_request *req, const char *name);
 
 /* Content-Type for a file name by extension (application/octet-stream when
  * unknown).  Cannot fail. */
 const char *ih_web_content_type(const char *name);
 
-/* ---- handlers (web/api/api.c, web/pages/pages.c) -------------------------- */
-
-enum MHD_Result ih_web_api_runs(struct ih_web_request *req);
-enum MHD_Result ih_web_api_run(struct ih_web_request *req);
-enum MHD_Result ih_web_api_run_hops(struct ih_web_request *req);
-enum MHD_Result ih_web_api_run_hist(struct ih_web_request *req);
-enum MHD_Result ih_web_api_run_steal(struct ih_web_request *req);
-enum MHD_Result ih_web_api_run_steal_windows(struct ih_web_request *req);
-enum MHD_Result ih_web_api_run_locks(struct ih_web_request *req);
-enum MHD_Result ih_web_api_run_irqs(struct ih_web_request *req);
-enum MHD_Result ih_web_api_run_slowest(struct ih_web_request *req);
-enum MHD_Result ih_web_api_run_sample(struct ih_web_request *req);
-enum MHD_Result ih_web_api_run_irq(struct ih_web_request *req);
-enum MHD_Result ih_web_api_compare(struct ih_web_request *req);
-enum MHD_Result ih_web_page_index(struct ih_web_request *req);
-enum MHD_Result ih_web_page_run(struct ih_web_request *req);
-enum MHD_Result ih_web_page_explorer(struct ih_web_request *req);
-enum MHD_Result ih_web_page_irq(struct ih_web_request *req);
-enum MHD_Result ih_web_page_compare(struct ih_web_request *req);
-enum MHD_Result ih_web_static(struct ih_web_request *req);
-
-/* Whether run ID exists: 1 yes, 0 no (a 404 "run ID not found" is then
- * already queued), -1 database error (500 queued); *result is set unless 1. */
-int ih_web_run_exists(struct ih_web_request *req, int64_t id, enum MHD_Result *result);
-
-/* Whether interrupt IRQ of run ID exists: as ih_web_run_exists (the 404 is
- * "interrupt IRQ not found in run ID"). */
-int ih_web_irq_exists(struct ih_web_request *req, int64_t id, int64_t irq, enum MHD_Result *result);
 #endif

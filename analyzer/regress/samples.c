@@ -1,0 +1,232 @@
+/*
+ * analyzer/regress/samples.c - a run's samples: the per-interrupt duration columns
+ * of the irq table (one scan per run), per path and hop, sorted and cut into
+ * REG_BLOCKS spans of time.
+ */
+#include "config.h"
+#include "analyzer/regress/internal.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The hop columns of irq, in the order of REG_SAMPLES_SQL; hop names are
+ * the column names without _ns. */
+const char *const reg_cols[REG_NCOLS] = {
+	"delivery", "schedule", "queue", "assist", "callback", "defer", "worker", "inject", "guest",
+	"total",
+};
+
+static int reg_vec_push(struct reg_vec *a, int64_t start, int64_t x)
+{
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 256;
+		struct reg_pair *v = realloc(a->raw, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		a->raw = v;
+		a->cap = cap;
+	}
+	a->raw[a->n].start = start;
+	a->raw[a->n].val = x;
+	a->n++;
+	return 0;
+}
+
+static void reg_vec_free(struct reg_vec *a)
+{
+	free(a->v);
+	free(a->bv);
+	free(a->boff);
+	free(a->raw);
+	memset(a, 0, sizeof(*a));
+}
+
+static int reg_cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Sorts a[0..n) (LSD radix sort on value - min, 11-bit digits, as many
+ * passes as the range needs: durations span about 34 bits, so 4 passes),
+ * using tmp[0..n).  Never fails. */
+static void reg_radix(int64_t *a, size_t n, int64_t *tmp)
+{
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	uint64_t range;
+	int64_t *src = a, *dst = tmp;
+
+	if (n < 64) {
+		qsort(a, n, sizeof(*a), reg_cmp_i64);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (a[i] < lo)
+			lo = a[i];
+		if (a[i] > hi)
+			hi = a[i];
+	}
+	range = (uint64_t)hi - (uint64_t)lo;
+	for (unsigned shift = 0; shift < 64 && (range >> shift); shift += 11) {
+		size_t cnt[2048] = { 0 }, sum = 0;
+
+		for (size_t i = 0; i < n; i++)
+			cnt[(((uint64_t)src[i] - (uint64_t)lo) >> shift) & 2047]++;
+		for (size_t d = 0; d < 2048; d++) {
+			size_t c = cnt[d];
+
+			cnt[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[cnt[(((uint64_t)src[i] - (uint64_t)lo) >> shift) & 2047]++] = src[i];
+		{
+			int64_t *t = src;
+
+			src = dst;
+			dst = t;
+		}
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof(*a));
+}
+
+/* Turns the loaded pairs into the sorted arrays, spans of [t0, t1] cut in
+ * REG_BLOCKS: values are distributed to their span (counting sort), then
+ * each span and the run's values are sorted (radix).  -1 when out of
+ * memory (A is then freed by the caller). */
+static int reg_vec_finish(struct reg_vec *a, int64_t t0, int64_t t1)
+{
+	uint64_t span = (uint64_t)(t1 - t0) / REG_BLOCKS + 1;
+	size_t cnt[REG_BLOCKS] = { 0 }, off[REG_BLOCKS + 1], pos[REG_BLOCKS];
+
+	if (!a->n)
+		return 0;
+	a->v = malloc(a->n * sizeof(*a->v));
+	a->bv = malloc(a->n * sizeof(*a->bv));
+	a->boff = malloc((REG_BLOCKS + 1) * sizeof(*a->boff));
+	if (!a->v || !a->bv || !a->boff)
+		return -1;
+	for (size_t i = 0; i < a->n; i++) {
+		uint64_t b = (uint64_t)(a->raw[i].start - t0) / span;
+
+		a->raw[i].start = (int64_t)(b < REG_BLOCKS ? b : REG_BLOCKS - 1);
+		cnt[a->raw[i].start]++;
+	}
+	off[0] = 0;
+	for (size_t b = 0; b < REG_BLOCKS; b++)
+		off[b + 1] = off[b] + cnt[b];
+	memcpy(pos, off, sizeof(pos));
+	for (size_t i = 0; i < a->n; i++)
+		a->bv[pos[a->raw[i].start]++] = a->raw[i].val;
+	/* The pairs are done with: their memory (2n values) is the radix
+	 * sort's scratch. */
+	a->nb = 0;
+	for (size_t b = 0; b < REG_BLOCKS; b++) {
+		if (!cnt[b])
+			continue;
+		reg_radix(a->bv + off[b], cnt[b], (int64_t *)a->raw);
+		a->boff[a->nb++] = off[b];
+	}
+	a->boff[a->nb] = a->n;
+	memcpy(a->v, a->bv, a->n * sizeof(*a->v));
+	reg_radix(a->v, a->n, (int64_t *)a->raw);
+	free(a->raw);
+	a->raw = NULL;
+	a->cap = 0;
+	return 0;
+}
+
+
+
+void reg_run_free(struct reg_run *r)
+{
+	for (size_t i = 0; i < r->npaths; i++) {
+		free(r->paths[i].name);
+		for (size_t c = 0; c < REG_NCOLS; c++)
+			reg_vec_free(&r->paths[i].col[c]);
+	}
+	free(r->paths);
+	memset(r, 0, sizeof(*r));
+}
+
+struct reg_path *reg_run_path(struct reg_run *r, const char *name, int create)
+{
+	struct reg_path *p;
+
+	for (size_t i = 0; i < r->npaths; i++)
+		if (strcmp(r->paths[i].name, name) == 0)
+			return &r->paths[i];
+	if (!create)
+		return NULL;
+	p = realloc(r->paths, (r->npaths + 1) * sizeof(*p));
+	if (!p)
+		return NULL;
+	r->paths = p;
+	p = &r->paths[r->npaths];
+	memset(p, 0, sizeof(*p));
+	p->name = strdup(name);
+	if (!p->name)
+		return NULL;
+	r->npaths++;
+	return p;
+}
+
+/* Loads every hop sample of RUN (one scan of its irq rows), sorted and cut
+ * into spans of time.  On failure returns -1 with err set and *out emptied. */
+int reg_load_run(sqlite3 *db, int64_t run, struct reg_run *out, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t t0 = INT64_MAX, t1 = INT64_MIN;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_prepare_v2(db, REG_SAMPLES_SQL, -1, &st, NULL) != SQLITE_OK) {
+		reg_err(err, errlen, "cannot read interrupts: %s", sqlite3_errmsg(db));
+		goto error;
+	}
+	sqlite3_bind_int64(st, 1, run);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		int64_t start = sqlite3_column_int64(st, 1);
+		struct reg_path *p;
+
+		if (!name)
+			continue;
+		p = reg_run_path(out, name, 1);
+		if (!p)
+			goto oom;
+		if (start < t0)
+			t0 = start;
+		if (start > t1)
+			t1 = start;
+		for (size_t c = 0; c < REG_NCOLS; c++) {
+			if (sqlite3_column_type(st, (int)c + 2) == SQLITE_NULL)
+				continue;
+			if (reg_vec_push(&p->col[c], start, sqlite3_column_int64(st, (int)c + 2)))
+				goto oom;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		reg_err(err, errlen, "cannot read the interrupts of run %" PRId64 ": %s", run, sqlite3_errmsg(db));
+		goto error;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	for (size_t i = 0; i < out->npaths; i++)
+		for (size_t c = 0; c < REG_NCOLS; c++)
+			if (reg_vec_finish(&out->paths[i].col[c], t0, t1))
+				goto oom;
+	return 0;
+oom:
+	reg_err(err, errlen, "out of memory reading the interrupts of run %" PRId64, run);
+error:
+	sqlite3_finalize(st);
+	reg_run_free(out);
+	return -1;
+}

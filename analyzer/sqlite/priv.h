@@ -1,0 +1,169 @@
+/*
+ * analyzer/sqlite/priv.h - what the files of the sink.irqhop.sqlite component
+ * class share (not part of its contract, which is sink.h).
+ *
+ * One file per concept, as in Babeltrace's own plugins:
+ *   params.c     the component's parameters (db, label, trace, window, replace)
+ *   component.c  lifecycle: initialize, graph-is-configured, consume (message
+ *                dispatch by type), finalize, the class for irqhop analyze
+ *   evclass.c    event-class resolution: which handler and which payload
+ *                slots each event class gets (the dispatch table)
+ *   decode.c     decoding one event message and the handlers it dispatches to
+ *   run.c        one run per trace: stream beginnings, discarded events
+ *   finish.c     end of the input: each run's tables, then the commit
+ *
+ * Adding an event family (e.g. kernel events) means: a handler in decode.c
+ * (or its own file), and rows in evclass.c's tables naming its events, slots
+ * and handler; nothing else changes.
+ */
+#ifndef IH_SINK_PRIV_H
+#define IH_SINK_PRIV_H
+#include "analyzer/sqlite/sink.h"
+#include <babeltrace2/babeltrace.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Where a payload member's value goes. */
+enum sink_slot {
+	S_NONE = 0,
+	S_IRQ_ID, S_PCPU, S_VCPU, S_SOURCE, S_VECTOR, S_TARGET_PCPU, S_EFD, S_WORKER,
+	S_TASKLET, S_WORK, S_LOCK_WAIT, S_VM_LOCK_WAIT, S_MODE, S_QUEUED,
+	S_RAISED, S_ACKED, S_HOST_STEAL, S_HOST_TOTAL,
+	S_GUEST, S_OLD, S_NEW, S_IRQ_NS, S_SOFTIRQ_NS, S_TASKLET_NS, S_LOCK_SPIN_NS,
+	S_LOCK, S_ACQ, S_CONTENDED, S_WAIT_NS, S_HOLD_NS, S_RUN_NS, S_RUN_DELAY_NS,
+	S_COUNT_
+};
+#define SLOT_BIT(s) (UINT64_C(1) << (s))
+
+#define SINK_MAX_MEMBERS 16
+
+/* Accounting event kinds, beyond enum ih_ev (which maps them to
+ * IH_EV_OTHER): resolved by name once per event class. */
+enum sink_acct { A_NONE = 0, A_RUNSTATE, A_ACCOUNT, A_LOCK_STAT, A_SCHEDSTAT };
+
+struct ih_sink;
+struct sink_run;
+struct sink_evc;
+
+/* What an event class's events are handed to, after their payload slots
+ * are decoded into sink->v.  Returns 0, or -1 after appending an error
+ * cause. */
+typedef int (*sink_handler_fn)(struct ih_sink *sink, struct sink_run *run, const struct sink_evc *e,
+			       const bt_event *event, int64_t ts);
+
+/* What the sink knows about one event class, resolved on its first event
+ * (evclass.c) so decoding an event is a table lookup and a loop over
+ * integer members. */
+struct sink_evc {
+	const bt_event_class *ec;	/* key (borrowed: lives as long as the trace) */
+	int kind;			/* enum ih_ev, or -1: not an irqhop event */
+	uint8_t acct;			/* enum sink_acct */
+	bool has_clock;
+	sink_handler_fn handle;		/* NULL: counted, nothing else */
+	int nmembers;
+	uint8_t slot[SINK_MAX_MEMBERS];
+	bool is_signed[SINK_MAX_MEMBERS];
+	int64_t vtid_idx;		/* common context member index, -1 if none */
+	bool vtid_signed;
+	bool needs_vtid;		/* tasklet brackets: entry, exit, inject */
+};
+
+/* One trace of the input: one run. */
+struct sink_run {
+	const bt_trace *trace;		/* identity only */
+	struct ih_sink *sink;
+	struct ih_rec *rec;
+	struct ih_steal *steal;		/* created at the run's first event */
+	struct ih_store_run *srun;
+	char *host, *uuid, *trace_name;
+	char *run_label, *tasklet_mode, *notifier_mode, *scenario;
+	bool has_times;
+	int64_t start_ns, end_ns;
+	uint64_t events, ih_events, discarded;
+	bool has_run_begin, has_run_end;
+	uint64_t raised, acked, host_steal, host_total;
+	/* Discarded events per stream (ids of the trace), for the log. */
+	struct { uint64_t id, count; } *disc;
+	size_t ndisc;
+};
+
+struct ih_sink {
+	/* Payload values of the event being decoded, by slot.  All zero
+	 * between events: sink_event() clears the slots it wrote, which is
+	 * cheaper than clearing the whole array per event (a `rep stos` was a
+	 * third of sink_event's time). */
+	uint64_t v[S_COUNT_];
+	bt_self_component *self_comp;
+	bt_logging_level log_level;
+	const char *name;
+	bt_message_iterator *iter;
+	struct ih_sink_result *result;
+
+	char *db, *label_param, *trace_param;
+	int64_t window_ns;
+	bool replace;
+	struct ih_store *store;
+
+	struct sink_run **runs;
+	size_t nruns;
+	const bt_stream *last_stream;	/* cache: stream -> run */
+	struct sink_run *last_run;
+
+	struct sink_evc *evc;		/* open addressing, keyed by pointer */
+	size_t evc_cap, evc_n;
+
+	uint64_t events;		/* all runs */
+	uint64_t t_start_ns;		/* first message (ih_now_ns) */
+	bool warned_vtid;
+	bool finished;
+	char err[1024];
+};
+
+/* Log lines are sentences with name=value fields, like Babeltrace's own. */
+#define SINK_LOG(_sink, _lvl, _letter, _fmt, ...) do { \
+	if ((_sink)->log_level <= (_lvl)) \
+		fprintf(stderr, "%c irqhop [%s] " _fmt "\n", (_letter), (_sink)->name, ##__VA_ARGS__); \
+} while (0)
+#define SINK_WARN(_sink, _fmt, ...) SINK_LOG(_sink, BT_LOGGING_LEVEL_WARNING, 'W', _fmt, ##__VA_ARGS__)
+#define SINK_INFO(_sink, _fmt, ...) SINK_LOG(_sink, BT_LOGGING_LEVEL_INFO, 'I', _fmt, ##__VA_ARGS__)
+#define SINK_ERROR_CAUSE(_sink, _fmt, ...) \
+	BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT((_sink)->self_comp, _fmt, ##__VA_ARGS__)
+
+/* params.c: checks PARAMS and fills sink's db, label_param, trace_param,
+ * window_ns and replace.  Returns 0; -1 after appending an error cause (bad
+ * parameter), -2 when out of memory (no cause appended). */
+int sink_params_read(struct ih_sink *sink, const bt_value *params);
+
+/* evclass.c: the slot of EC in the table (free or matching). */
+struct sink_evc *sink_evc_slot(struct ih_sink *sink, const bt_event_class *ec);
+/* evclass.c: resolves what the sink needs about EC (first event of that
+ * class).  NULL when out of memory. */
+struct sink_evc *sink_evc_resolve(struct ih_sink *sink, const bt_event_class *ec);
+
+/* decode.c: handlers named by evclass.c's tables. */
+int sink_on_rec(struct ih_sink *sink, struct sink_run *run, const struct sink_evc *e, const bt_event *event,
+		int64_t ts);
+int sink_on_acct(struct ih_sink *sink, struct sink_run *run, const struct sink_evc *e, const bt_event *event,
+		 int64_t ts);
+int sink_on_run_begin(struct ih_sink *sink, struct sink_run *run, const struct sink_evc *e,
+		      const bt_event *event, int64_t ts);
+int sink_on_run_end(struct ih_sink *sink, struct sink_run *run, const struct sink_evc *e,
+		    const bt_event *event, int64_t ts);
+/* decode.c: decodes one event message and hands it to its class's handler.
+ * Returns 0, or -1 after appending an error cause. */
+int sink_event(struct ih_sink *sink, const bt_message *msg);
+
+/* run.c */
+int sink_stream_beginning(struct ih_sink *sink, const bt_message *msg);
+int sink_discarded(struct ih_sink *sink, const bt_message *msg);
+struct sink_run *sink_run_of_trace(struct ih_sink *sink, const bt_trace *trace);
+/* The trace's name as given to run.trace. */
+const char *sink_run_trace_text(const struct ih_sink *sink, const struct sink_run *run);
+void sink_run_free(struct sink_run *run);
+
+/* finish.c: end of the input: every run's tables, then the commit.
+ * Returns 0, or -1 after appending an error cause (every run is then rolled
+ * back when the sink is finalized). */
+int sink_finish(struct ih_sink *sink);
+#endif

@@ -1,0 +1,164 @@
+/*
+ * analyzer/sqlite/run.c - one run per trace of the input: started at the
+ * trace's first stream beginning (before any of its events), told about
+ * discarded events, freed with the sink.
+ */
+#include "config.h"
+#include "analyzer/sqlite/priv.h"
+#include "analyzer/reconstruct/rec.h"
+#include "analyzer/steal/steal.h"
+#include "analyzer/store/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void sink_run_free(struct sink_run *run)
+{
+	if (!run)
+		return;
+	ih_rec_destroy(run->rec);
+	ih_steal_destroy(run->steal);
+	free(run->host);
+	free(run->uuid);
+	free(run->trace_name);
+	free(run->run_label);
+	free(run->tasklet_mode);
+	free(run->notifier_mode);
+	free(run->scenario);
+	free(run->disc);
+	free(run);
+}
+
+static int sink_emit(void *ctx, const struct ih_rec_row *row)
+{
+	struct sink_run *run = ctx;
+
+	return ih_store_add_irq(run->srun, row, run->sink->err, sizeof(run->sink->err));
+}
+
+/* Formats a trace UUID; NULL when out of memory. */
+static char *uuid_text(bt_uuid uuid)
+{
+	char *s = malloc(37);
+
+	if (s)
+		snprintf(s, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+			 uuid[0], uuid[1], uuid[2], uuid[3], uuid[4], uuid[5], uuid[6], uuid[7],
+			 uuid[8], uuid[9], uuid[10], uuid[11], uuid[12], uuid[13], uuid[14], uuid[15]);
+	return s;
+}
+
+struct sink_run *sink_run_of_trace(struct ih_sink *sink, const bt_trace *trace)
+{
+	for (size_t i = 0; i < sink->nruns; i++)
+		if (sink->runs[i]->trace == trace)
+			return sink->runs[i];
+	return NULL;
+}
+
+const char *sink_run_trace_text(const struct ih_sink *sink, const struct sink_run *run)
+{
+	if (sink->trace_param && sink->nruns == 1)
+		return sink->trace_param;
+	if (run->trace_name)
+		return run->trace_name;
+	return sink->trace_param ? sink->trace_param : "";
+}
+
+/* Starts the run of the trace a stream belongs to (on the trace's first
+ * stream, before any of its events): host, UUID, name, and the run row, which
+ * refuses a UUID already analyzed (unless replace).  Returns 0, or -1 after
+ * appending an error cause. */
+int sink_stream_beginning(struct ih_sink *sink, const bt_message *msg)
+{
+	const bt_stream *stream = bt_message_stream_beginning_borrow_stream_const(msg);
+	const bt_trace *trace = bt_stream_borrow_trace_const(stream);
+	struct sink_run *run, **runs;
+	const bt_value *host;
+	bt_uuid uuid;
+	int ret = -1;
+
+	if (sink_run_of_trace(sink, trace)) {
+		ret = 0;
+		goto end;
+	}
+	run = calloc(1, sizeof(*run));
+	runs = realloc(sink->runs, (sink->nruns + 1) * sizeof(*runs));
+	if (!run || !runs) {
+		free(run);
+		if (runs)
+			sink->runs = runs;
+		goto oom;
+	}
+	sink->runs = runs;
+	sink->runs[sink->nruns++] = run;
+	run->trace = trace;
+	run->sink = sink;
+	if (!(run->rec = ih_rec_create(sink_emit, run)))
+		goto oom;
+	host = bt_trace_borrow_environment_entry_value_by_name_const(trace, "hostname");
+	if (host && bt_value_is_string(host) && !(run->host = strdup(bt_value_string_get(host))))
+		goto oom;
+	if (bt_trace_get_name(trace) && !(run->trace_name = strdup(bt_trace_get_name(trace))))
+		goto oom;
+	uuid = bt_trace_get_uuid(trace);
+	if (uuid && !(run->uuid = uuid_text(uuid)))
+		goto oom;
+	run->srun = ih_store_run_begin(sink->store, sink_run_trace_text(sink, run), run->uuid, sink->replace,
+				       sink->err, sizeof(sink->err));
+	if (!run->srun) {
+		SINK_ERROR_CAUSE(sink, "%s", sink->err);
+		goto end;
+	}
+	ret = 0;
+	goto end;
+oom:
+	SINK_ERROR_CAUSE(sink, "Out of memory.");
+end:
+	return ret;
+}
+
+/* Counts a discarded-events message against its stream's run.  Lost
+ * tasklet_exit events would leave a bracket open and attach later injects to
+ * the wrong run, so the trace's open brackets are closed: interrupts served
+ * across the gap are then stored incomplete, never wrong.  Returns 0, or -1
+ * after appending an error cause. */
+int sink_discarded(struct ih_sink *sink, const bt_message *msg)
+{
+	const bt_stream *stream = bt_message_discarded_events_borrow_stream_const(msg);
+	struct sink_run *run = sink_run_of_trace(sink, bt_stream_borrow_trace_const(stream));
+	uint64_t n = 0;
+
+	if (!run) {
+		SINK_ERROR_CAUSE(sink, "Discarded events in a stream that never began.");
+		return -1;
+	}
+	if (bt_message_discarded_events_get_count(msg, &n) == BT_PROPERTY_AVAILABILITY_AVAILABLE) {
+		uint64_t id = bt_stream_get_id(stream);
+		size_t i;
+
+		/* LTTng 2.13's per-packet counters can go backwards under heavy
+		 * loss (docs/record.md): babeltrace2 then reports a wrapped,
+		 * huge count.  Adding modulo 2^64 gives each stream's net
+		 * count, which is the tracer's own total. */
+		run->discarded += n;
+		for (i = 0; i < run->ndisc && run->disc[i].id != id; i++)
+			;
+		if (i == run->ndisc) {
+			void *p = realloc(run->disc, (run->ndisc + 1) * sizeof(*run->disc));
+
+			if (!p) {
+				SINK_ERROR_CAUSE(sink, "Out of memory.");
+				return -1;
+			}
+			run->disc = p;
+			run->disc[run->ndisc].id = id;
+			run->disc[run->ndisc].count = 0;
+			run->ndisc++;
+		}
+		run->disc[i].count += n;
+	}
+	ih_rec_discontinuity(run->rec);
+	return 0;
+}

@@ -1,0 +1,106 @@
+/*
+ * web/server/json.c - database rows and trace text as JSON values.
+ */
+#include "config.h"
+#include "web/server/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- JSON helpers ----------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at S (at most N bytes), 0 if invalid
+ * (overlong forms, surrogates and code points above U+10FFFF included). */
+static size_t ih_web_utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t len;
+	unsigned long cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+json_t *ih_web_json_text(const char *bytes, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)bytes;
+	json_t *j = json_stringn(bytes, len);
+	char *buf;
+	size_t o = 0;
+
+	if (j)
+		return j;
+	/* Invalid UTF-8 (jansson refuses it): replace each bad byte. */
+	buf = malloc(len * 3 + 1);
+	if (!buf)
+		return NULL;
+	for (size_t i = 0; i < len;) {
+		size_t n = ih_web_utf8_seq(s + i, len - i);
+
+		if (n) {
+			memcpy(buf + o, s + i, n);
+			o += n;
+			i += n;
+		} else {
+			memcpy(buf + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		}
+	}
+	j = json_stringn(buf, o);
+	free(buf);
+	return j;
+}
+
+json_t *ih_web_row_object(sqlite3_stmt *st)
+{
+	json_t *o = json_object();
+	int n = sqlite3_column_count(st);
+
+	if (!o)
+		return NULL;
+	for (int i = 0; i < n; i++) {
+		json_t *v;
+
+		switch (sqlite3_column_type(st, i)) {
+		case SQLITE_INTEGER:
+			v = json_integer((json_int_t)sqlite3_column_int64(st, i));
+			break;
+		case SQLITE_FLOAT:
+			v = json_real(sqlite3_column_double(st, i));
+			break;
+		case SQLITE_TEXT:
+			v = ih_web_json_text((const char *)sqlite3_column_text(st, i),
+					     (size_t)sqlite3_column_bytes(st, i));
+			break;
+		default:
+			v = json_null();
+			break;
+		}
+		if (!v || json_object_set_new(o, sqlite3_column_name(st, i), v) != 0) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
