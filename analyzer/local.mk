@@ -17,7 +17,7 @@ analyzer_libihsink_la_SOURCES = \
 	analyzer/store/store.c analyzer/store/store.h \
 	analyzer/sqlite/sink.h analyzer/sqlite/priv.h analyzer/sqlite/params.c \
 	analyzer/sqlite/component.c analyzer/sqlite/evclass.c analyzer/sqlite/decode.c \
-	analyzer/sqlite/run.c analyzer/sqlite/finish.c
+	analyzer/sqlite/run.c analyzer/sqlite/finish.c analyzer/sqlite/kernel.c
 analyzer_libihsink_la_CFLAGS = $(IH_ANALYZER_CFLAGS)
 # The scenario JSON of run_begin is read with jansson.
 analyzer_libihsink_la_LIBADD = $(JANSSON_LIBS)

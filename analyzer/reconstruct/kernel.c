@@ -224,6 +224,9 @@ bool ih_kev_is_kernel(const char *name)
 	return k != IH_KEV_OTHER && k != IH_KEV_RAISE && k != IH_KEV_ACK;
 }
 
+/* irq_raise sources of irqhop-kvm (IH_TP_SRC_KVM_MSI / _IOAPIC). */
+enum { IH_SRC_KVM_MSI = 3, IH_SRC_KVM_IOAPIC = 4 };
+
 /* The LAPIC's EOI register (x2APIC guests write an MSR instead: no kvm_mmio). */
 #define LAPIC_EOI_GPA UINT64_C(0xfee000b0)
 #define KVM_TRACE_MMIO_WRITE 2
@@ -638,6 +641,12 @@ static int on_raise(struct ih_kern *k, const struct ih_kern_event *ev)
 	q->raise_vector = ev->vector;
 	q->source = ev->source;
 	q->has_source = true;
+	/* irqhop-kvm's sources name the route (collector/events/irqhop_tp.h
+	 * IH_TP_SRC_KVM_*): the path of a raise that never gets a request. */
+	if (ev->source == IH_SRC_KVM_MSI)
+		q->path = IH_PATH_KVM_MSI;
+	else if (ev->source == IH_SRC_KVM_IOAPIC)
+		q->path = IH_PATH_KVM_IOAPIC;
 	t->raise_id = q->irq_id;
 	return 0;
 }
