@@ -64,6 +64,9 @@ struct an_trace {
 	char *dir;		/* folder holding its metadata file */
 	char uuid[37];		/* "" when the metadata has none */
 	uint64_t bytes;		/* size of its stream files */
+	int kernel_of;		/* UST trace of a session with a kernel channel: the index
+				 * of that session's kernel trace (one run, kernel model:
+				 * docs/kvm-model.md); -1 otherwise */
 };
 
 /* CTF trace folders found under the TRACE arguments (each holds a metadata
@@ -107,6 +110,32 @@ static int an_find_metadata(const char *path, const struct stat *sb, int type, s
 	}
 	an_found.n++;
 	return 0;
+}
+
+/* LTTng writes a session with a kernel channel as SESSION/kernel and
+ * SESSION/ust/...: such UST traces join their kernel trace's run (the
+ * sink merges them by session, docs/kvm-model.md).  Sets kernel_of.
+ * Cannot fail. */
+#define AN_MAX_SESSION 7
+static void an_group_sessions(void)
+{
+	for (int i = 0; i < an_found.n; i++)
+		an_found.t[i].kernel_of = -1;
+	for (int i = 0; i < an_found.n; i++) {
+		const char *k = an_found.t[i].dir;
+		size_t len = strlen(k), root;
+
+		if (len < 7 || strcmp(k + len - 7, "/kernel") != 0)
+			continue;
+		root = len - 7;
+		for (int j = 0; j < an_found.n; j++) {
+			const char *u = an_found.t[j].dir;
+
+			if (j != i && an_found.t[j].kernel_of < 0 && strncmp(u, k, root) == 0 &&
+			    strncmp(u + root, "/ust/", 5) == 0)
+				an_found.t[j].kernel_of = i;
+		}
+	}
 }
 
 static void an_found_free(void)
@@ -354,14 +383,15 @@ static int an_find_plugin(const char *name, const bt_plugin **out)
 
 /* Builds src.ctf.fs -> filter.utils.muxer -> sink.irqhop.sqlite.  Returns 0,
  * or -1 after printing the one-line error. */
-static int an_graph_build(struct an_graph *g, const char *trace, const char *db, const char *label,
-			  const char *window, bool replace, struct ih_sink_result *result)
+static int an_graph_build(struct an_graph *g, const char *trace, const char *const *more, int nmore,
+			  const char *db, const char *label, const char *window, bool replace,
+			  struct ih_sink_result *result)
 {
 	const bt_component_class_source *src_cls;
 	const bt_component_class_filter *mux_cls;
 	bt_value *src_params = NULL, *sink_params = NULL, *inputs = NULL;
 	int ret = -1;
-	uint64_t nout;
+	uint64_t nout, nmux = 0;
 
 	if (an_find_plugin("ctf", &g->ctf) || an_find_plugin("utils", &g->utils))
 		goto end;
@@ -386,6 +416,7 @@ static int an_graph_build(struct an_graph *g, const char *trace, const char *db,
 		fprintf(stderr, AN_PREFIX "out of memory\n");
 		goto end;
 	}
+
 	/* The sink first: a bad database fails before the trace is opened. */
 	if (bt_graph_add_sink_component_with_initialize_method_data(
 		    g->graph, g->sink_cls, "irqhop", sink_params, result, BT_LOGGING_LEVEL_WARNING,
@@ -393,26 +424,49 @@ static int an_graph_build(struct an_graph *g, const char *trace, const char *db,
 		an_print_error("cannot open the database for ", trace);
 		goto end;
 	}
-	if (bt_graph_add_source_component(g->graph, src_cls, "ctf", src_params, BT_LOGGING_LEVEL_NONE,
-					  &g->src) != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
-		an_print_error("cannot open trace ", trace);
-		goto end;
-	}
 	if (bt_graph_add_filter_component(g->graph, mux_cls, "muxer", NULL, BT_LOGGING_LEVEL_NONE,
 					  &g->mux) != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
 		an_print_error("cannot set up the muxer for ", trace);
 		goto end;
 	}
-	nout = bt_component_source_get_output_port_count(g->src);
-	for (uint64_t i = 0; i < nout; i++) {
-		/* The muxer adds a new input port each time one is connected,
-		 * so input port i exists when output port i is connected. */
-		if (bt_graph_connect_ports(g->graph,
-					   bt_component_source_borrow_output_port_by_index_const(g->src, i),
-					   bt_component_filter_borrow_input_port_by_index_const(g->mux, i),
-					   NULL) != BT_GRAPH_CONNECT_PORTS_STATUS_OK) {
-			an_print_error("cannot connect the streams of ", trace);
+	/* One src.ctf.fs per trace: it merges its inputs into one trace and
+	 * refuses traces of different UUIDs (a session's kernel and UST
+	 * traces, given together for a kernel run). */
+	for (int k = 0; k <= nmore; k++) {
+		const char *path = k ? more[k - 1] : trace;
+		const bt_component_source *src = NULL;
+		bt_value *params = k ? bt_value_map_create() : src_params, *in = NULL;
+		char name[16];
+
+		snprintf(name, sizeof(name), k ? "ctf-%d" : "ctf", k);
+		if (!params || (k && (bt_value_map_insert_empty_array_entry(params, "inputs", &in) ||
+				      bt_value_array_append_string_element(in, path)))) {
+			if (k)
+				bt_value_put_ref(params);
+			fprintf(stderr, AN_PREFIX "out of memory\n");
 			goto end;
+		}
+		if (bt_graph_add_source_component(g->graph, src_cls, name, params, BT_LOGGING_LEVEL_NONE, &src) !=
+		    BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
+			if (k)
+				bt_value_put_ref(params);
+			an_print_error("cannot open trace ", path);
+			goto end;
+		}
+		if (k)
+			bt_value_put_ref(params);
+		else
+			g->src = src;
+		nout = bt_component_source_get_output_port_count(src);
+		for (uint64_t i = 0; i < nout; i++, nmux++) {
+			/* The muxer adds a new input port each time one is
+			 * connected, so its next input port always exists. */
+			if (bt_graph_connect_ports(g->graph, bt_component_source_borrow_output_port_by_index_const(src, i),
+						   bt_component_filter_borrow_input_port_by_index_const(g->mux, nmux),
+						   NULL) != BT_GRAPH_CONNECT_PORTS_STATUS_OK) {
+				an_print_error("cannot connect the streams of ", path);
+				goto end;
+			}
 		}
 	}
 	if (bt_graph_connect_ports(g->graph, bt_component_filter_borrow_output_port_by_index_const(g->mux, 0),
@@ -517,8 +571,8 @@ end:
 
 /* Analyzes trace T into DB as one run.  Returns 0, or -1 after printing the
  * one-line error (nothing of the run is then in DB). */
-static int an_one(struct an_trace *t, int idx, int n, const char *db, const char *label, const char *window,
-		  bool replace)
+static int an_one(struct an_trace *t, const char *const *more, int nmore, int idx, int n, const char *db,
+		  const char *label, const char *window, bool replace)
 {
 	struct an_graph g = { 0 };
 	struct ih_sink_result result = { 0 };
@@ -540,7 +594,7 @@ static int an_one(struct an_trace *t, int idx, int n, const char *db, const char
 		result.progress = an_progress_cb;
 		result.progress_ctx = &prog;
 	}
-	if (an_graph_build(&g, trace_abs, db, label, window, replace, &result))
+	if (an_graph_build(&g, trace_abs, more, nmore, db, label, window, replace, &result))
 		goto end;
 	if (result.progress)
 		an_trace_range(bt_plugin_borrow_source_component_class_by_name_const(g.ctf, "fs"), trace_abs, &prog);
@@ -663,9 +717,19 @@ int ih_analyze_main(int argc, char **argv)
 	/* Babeltrace's own logging would repeat, at length, the error this
 	 * command prints as one line. */
 	bt_logging_set_global_level(BT_LOGGING_LEVEL_NONE);
-	for (int i = 0; i < an_found.n; i++)
-		if (an_one(&an_found.t[i], i + 1, an_found.n, db, label, window, replace))
+	an_group_sessions();
+	for (int i = 0; i < an_found.n; i++) {
+		const char *more[AN_MAX_SESSION];
+		int nmore = 0;
+
+		if (an_found.t[i].kernel_of >= 0)
+			continue;	/* analyzed with its session's kernel trace */
+		for (int j = 0; j < an_found.n && nmore < AN_MAX_SESSION; j++)
+			if (an_found.t[j].kernel_of == i)
+				more[nmore++] = an_found.t[j].dir;
+		if (an_one(&an_found.t[i], more, nmore, i + 1, an_found.n, db, label, window, replace))
 			failed++;
+	}
 	if (failed && an_found.n > 1)
 		fprintf(stderr, AN_PREFIX "%d of %d traces failed (the others were added)\n", failed, an_found.n);
 	ret = failed ? 1 : 0;
