@@ -120,13 +120,15 @@ int ih_kthreads_note(struct ih_kthreads *kt, int64_t tid, const char *comm)
 	return oom ? -1 : 0;
 }
 
-/* Moves T to state S at TS; BEFORE is its state before its first event. */
-static int kt_set(struct ih_kthreads *kt, struct ih_kthread *t, int64_t ts, uint32_t cpu,
-		  enum ih_kt_state before, enum ih_kt_state s)
+/* Moves T to state S at TS. */
+static int kt_set(struct ih_kthreads *kt, struct ih_kthread *t, int64_t ts, uint32_t cpu, enum ih_kt_state s)
 {
 	static const unsigned rs[] = { [IH_KT_RUNNING] = IH_RS_RUNNING, [IH_KT_RUNNABLE] = IH_RS_RUNNABLE,
 				       [IH_KT_BLOCKED] = IH_RS_BLOCKED };
-	enum ih_kt_state old = t->state == IH_KT_UNKNOWN ? before : t->state;
+	/* Before its first event (as a vCPU thread: it may have run under
+	 * another name) a thread is counted blocked: not runnable, whether it
+	 * existed or not. */
+	enum ih_kt_state old = t->state == IH_KT_UNKNOWN ? IH_KT_BLOCKED : t->state;
 
 	t->state = s;
 	t->cpu = cpu;
@@ -147,7 +149,7 @@ int ih_kthreads_waking(struct ih_kthreads *kt, int64_t ts, int64_t tid, const ch
 	 * switched out yet) leaves it running. */
 	if (t->state == IH_KT_RUNNING)
 		return 0;
-	return kt_set(kt, t, ts, target_cpu, IH_KT_BLOCKED, IH_KT_RUNNABLE);
+	return kt_set(kt, t, ts, target_cpu, IH_KT_RUNNABLE);
 }
 
 /* prev_state of sched_switch: 0 (TASK_RUNNING) or TASK_REPORT_MAX (0x100 on 4.14+;
@@ -170,7 +172,7 @@ int ih_kthreads_switch(struct ih_kthreads *kt, int64_t ts, uint32_t cpu, int64_t
 
 		t->out_ts = ts;
 		t->out_runnable = pre;
-		if (kt_set(kt, t, ts, cpu, IH_KT_RUNNING, pre ? IH_KT_RUNNABLE : IH_KT_BLOCKED))
+		if (kt_set(kt, t, ts, cpu, pre ? IH_KT_RUNNABLE : IH_KT_BLOCKED))
 			return -1;
 	}
 	t = kt_get(kt, next_tid, next_comm, &oom);
@@ -186,7 +188,7 @@ int ih_kthreads_switch(struct ih_kthreads *kt, int64_t ts, uint32_t cpu, int64_t
 		in->in_ts = ts;
 		t->nin++;
 		t->out_ts = -1;
-		if (kt_set(kt, t, ts, cpu, IH_KT_RUNNABLE, IH_KT_RUNNING))
+		if (kt_set(kt, t, ts, cpu, IH_KT_RUNNING))
 			return -1;
 	}
 	return 0;

@@ -14,8 +14,9 @@
  *     as runstates: sched_waking -> RUNNABLE, sched_switch into it -> RUNNING,
  *     sched_switch out of it -> RUNNABLE when it was preempted (prev_state 0, or the
  *     kernel's TASK_REPORT_MAX bit 0x100 and above: "preempted, still runnable"),
- *     BLOCKED otherwise.  Its state before its first event is the one that event
- *     leaves (waking: BLOCKED, switch in: RUNNABLE, switch out: RUNNING).
+ *     BLOCKED otherwise.  Before its first event as a vCPU thread (under its vCPU
+ *     name: irqhop-kvm and QEMU rename the thread after creating it) it is counted
+ *     BLOCKED: the trace cannot tell whether it existed, and it was not runnable.
  *
  * Memory: O(vCPU threads).  Not thread-safe.
  */
