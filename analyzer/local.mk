@@ -62,6 +62,11 @@ TESTS += tests/analyzer_hist.t tests/analyzer_rec.t tests/analyzer_store.t tests
 # irqhop analyze and the plugin end to end: bad input, and a hand-written
 # CTF trace with known times (needs the irqhop binary and the plugin).
 check_SCRIPTS += tests/analyzer_badinput.test tests/analyzer_ctf.test
+# The kernel model on the real KVM traces of tests/data/kvm/ (recorded in an
+# emulated machine: CI needs no emulator), checked against babeltrace2's text.
+check_SCRIPTS += tests/analyzer_kernel.test
+TESTS += tests/analyzer_kernel.test
+EXTRA_DIST += tests/analyzer_kernel.test tests/analyzer_kernel_validate.py tests/data/kvm
 TESTS += tests/analyzer_badinput.test tests/analyzer_ctf.test
 EXTRA_DIST += tests/analyzer_badinput.test tests/analyzer_ctf.test tests/analyzer_ctfgen.py
 
