@@ -65,11 +65,12 @@ web_libihweb_la_SOURCES = \
 	web/server/dispatch.c web/server/dbconn.c web/server/respond.c web/server/json.c \
 	web/api/api.h web/api/internal.h web/api/rows.c web/api/runs.c web/api/hops.c \
 	web/api/hist.c web/api/steal.c web/api/irqs.c web/api/compare.c web/api/verdicts.c \
+	web/api/export.c \
 	web/pages/pages.h web/pages/pages.c \
 	web/routes.h web/routes.c
 nodist_web_libihweb_la_SOURCES = web/pages/assets_data.c
 web_libihweb_la_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
-web_libihweb_la_LIBADD = $(MHD_LIBS) $(SQLITE_LIBS) $(JANSSON_LIBS) -lpthread
+web_libihweb_la_LIBADD = analyzer/libihexport.la $(MHD_LIBS) $(SQLITE_LIBS) $(JANSSON_LIBS) -lpthread
 BUILT_SOURCES += web/pages/assets_data.c
 CLEANFILES += web/pages/assets_data.c $(IH_WEB_BUILT_ASSETS)
 EXTRA_DIST += $(IH_WEB_ASSETS)
@@ -88,8 +89,8 @@ check_PROGRAMS += tests/web_unit.t
 tests_web_unit_t_SOURCES = tests/web_unit.c tests/tap.h
 tests_web_unit_t_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
 tests_web_unit_t_LDADD = web/libihweb.la analyzer/libihregress.la schemas/libihdb.la -lm
-TESTS += tests/web_unit.t tests/web_serve.test
-EXTRA_DIST += tests/web_serve.test tests/web_serve.py
+TESTS += tests/web_unit.t tests/web_serve.test tests/web_faults.test
+EXTRA_DIST += tests/web_serve.test tests/web_serve.py tests/web_faults.test tests/web_faults.py
 
 # On a database the analyzer made from a real trace (recorded inside
 # tests/lib/isolate.sh): the API against sqlite3, the pages in headless

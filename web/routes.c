@@ -28,6 +28,8 @@ const struct ih_web_route ih_web_routes[] = {
 	{ "GET", "/api/runs/{id}/irqs/slowest",     ih_web_api_run_slowest, "path n" },
 	{ "GET", "/api/runs/{id}/irqs/sample",      ih_web_api_run_sample, "path n" },
 	{ "GET", "/api/runs/{id}/irqs/{irq}",       ih_web_api_run_irq,    NULL },
+	{ "GET", "/api/runs/{id}/export",           ih_web_api_run_export,
+	  "slowest path hop lo hi irq start end max" },
 	{ "GET", "/api/compare",                    ih_web_api_compare,    "a b" },
 	/* Pages: embedded HTML whose scripts fetch the API (and read the same
 	 * query parameters as the API they call). */

@@ -10,7 +10,7 @@
  * table and ?path=&hop= parsing), hist.c (histograms, CDFs, hop_stats),
  * steal.c (steal and locks), irqs.c (interrupt lists and waterfalls),
  * compare.c (two runs side by side), verdicts.c (regression verdicts and
- * their cache); web/api/internal.h joins them.
+ * their cache), export.c (a selection as a Perfetto trace, for download); web/api/internal.h joins them.
  */
 #ifndef IH_WEB_API_H
 #define IH_WEB_API_H
@@ -38,6 +38,7 @@ enum MHD_Result ih_web_api_run_locks(struct ih_web_request *req);
 enum MHD_Result ih_web_api_run_irqs(struct ih_web_request *req);
 enum MHD_Result ih_web_api_run_slowest(struct ih_web_request *req);
 enum MHD_Result ih_web_api_run_sample(struct ih_web_request *req);
+enum MHD_Result ih_web_api_run_export(struct ih_web_request *req);	/* export.c */
 enum MHD_Result ih_web_api_run_irq(struct ih_web_request *req);
 enum MHD_Result ih_web_api_compare(struct ih_web_request *req);
 

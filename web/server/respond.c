@@ -37,6 +37,10 @@ static enum MHD_Result ih_web_queue(struct ih_web_request *req, unsigned status,
 				"base-uri 'none'; frame-ancestors 'none'");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	/* After malformed headers the rest of the stream cannot be framed:
+	 * MHD closes the connection once the 400 is sent. */
+	if (req->bad_request)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	r = MHD_queue_response(req->conn, status, resp);
 	MHD_destroy_response(resp);
 	return r;
@@ -98,6 +102,23 @@ enum MHD_Result ih_web_respond_json(struct ih_web_request *req, json_t *root)
 	}
 	/* Runs are added while the server runs: never cache API answers. */
 	return ih_web_queue(req, MHD_HTTP_OK, resp, "application/json", "no-store");
+}
+
+enum MHD_Result ih_web_respond_download(struct ih_web_request *req, char *body, size_t len,
+					const char *ctype, const char *filename)
+{
+	struct MHD_Response *resp;
+	char disp[192];
+
+	resp = MHD_create_response_from_buffer_with_free_callback(len, body, free);
+	if (!resp) {
+		free(body);
+		return ih_web_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	}
+	/* FILENAME is the caller's own ASCII name: no quoting needed. */
+	snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", filename);
+	MHD_add_response_header(resp, "Content-Disposition", disp);
+	return ih_web_queue(req, MHD_HTTP_OK, resp, ctype, "no-store");
 }
 
 const char *ih_web_content_type(const char *name)

@@ -36,6 +36,18 @@ function irqTable(table, irqs, runId, withDur) {
     el('td', {}, i.path === 'irqfd' ? `I/O ${lane(i.source)} → worker ${lane(i.worker)} → ${lane(i.ack_pcpu)}`
       : `${lane(i.pcpu)} → ${lane(i.task_pcpu)} → ${lane(i.ack_pcpu)}`),
     el('td', {}, lane(i.vcpu)))));
+  perfettoLink(table, irqs, runId);
+}
+
+// Below a table: the listed interrupts as a trace for ui.perfetto.dev
+// (GET /api/runs/ID/export?irq=..., docs/export.md).
+function perfettoLink(table, irqs, runId) {
+  const section = table.closest('section');
+  section.querySelector('.perfetto-note')?.remove();
+  if (!irqs.length) return;
+  const ids = irqs.map((i) => i.irq_id).join(',');
+  section.append(el('p', { class: 'help perfetto-note' }, el('a', { class: 'perfetto', href: `/api/runs/${runId}/export?irq=${ids}`, download: '' },
+    `Download these ${irqs.length} as a Perfetto trace`), ' (open it in ui.perfetto.dev)'));
 }
 
 async function main() {

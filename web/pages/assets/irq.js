@@ -34,6 +34,8 @@ async function main() {
     const dl = document.getElementById('summary');
     dl.replaceChildren(...items.map(([k, v]) => el('div', {}, el('dt', {}, k), el('dd', {}, String(v)))));
     dl.hidden = false;
+    dl.after(el('p', { class: 'help' }, el('a', { class: 'perfetto', href: `/api/runs/${id}/export?irq=${irqId}`, download: '' },
+      'Download as a Perfetto trace'), ' (open it in ui.perfetto.dev)'));
     document.getElementById('wf').hidden = false;
     const lanes = laneOrder(hops);
     waterfall(document.getElementById('waterfall'), 'waterfall', { hops, lanes, title: `${irq.path}: ${fmtNs(irq.total_ns)} from start to guest ack` });

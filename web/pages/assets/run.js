@@ -216,7 +216,9 @@ async function runNav(id) {
   const sel = el('select', { 'aria-label': 'run to compare with' }, el('option', { value: '' }, 'compare with…'),
     ...runs.filter((r) => String(r.id) !== id).map((r) => el('option', { value: r.id }, `run ${r.id} ${r.label}`)));
   sel.addEventListener('change', () => { if (sel.value) location.href = `/compare?a=${id}&b=${sel.value}`; });
-  nav.replaceChildren(el('a', { href: `/runs/${id}/irqs` }, 'Interrupt explorer →'), sel);
+  nav.replaceChildren(el('a', { href: `/runs/${id}/irqs` }, 'Interrupt explorer →'),
+    el('a', { class: 'perfetto', href: `/api/runs/${id}/export?slowest=100`, download: '',
+      title: 'the 100 slowest interrupts as a trace for ui.perfetto.dev' }, 'Slowest 100 as a Perfetto trace ↓'), sel);
   nav.hidden = false;
 }
 
