@@ -52,6 +52,10 @@ enum ih_path {
 	IH_PATH_PASSTHROUGH,
 	IH_PATH_TIMER,
 	IH_PATH_IRQFD,
+	/* Real KVM hosts, reconstructed from the kernel's own events
+	 * (analyzer/reconstruct/kernel.h, docs/kvm-model.md). */
+	IH_PATH_KVM_MSI,
+	IH_PATH_KVM_IOAPIC,
 	IH_PATH_COUNT_
 };
 
@@ -67,6 +71,9 @@ enum ih_hop {
 	IH_HOP_WORKER,
 	IH_HOP_INJECT,
 	IH_HOP_GUEST,
+	IH_HOP_SIGNAL,		/* kernel model: irq_raise -> injection request */
+	IH_HOP_WAKE,		/* kernel model: injection -> sched_waking of the vCPU */
+	IH_HOP_RUN,		/* kernel model: sched_waking -> sched_switch into it */
 	IH_HOP_TOTAL,
 	IH_HOP_COUNT_
 };

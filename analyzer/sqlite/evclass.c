@@ -7,6 +7,7 @@
 #include "config.h"
 #include "analyzer/sqlite/priv.h"
 #include "analyzer/reconstruct/catalogue.h"
+#include "analyzer/reconstruct/kernel.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,9 @@ struct sink_evc *sink_evc_resolve(struct ih_sink *sink, const bt_event_class *ec
 	e->has_clock = bt_stream_class_borrow_default_clock_class_const(sc) != NULL;
 	e->vtid_idx = -1;
 	slots = evc_dispatch(e, name);
+	e->kev = ih_kev_from_name(name);
+	if (e->kev)
+		sink_kernel_resolve(e, ec);
 	if (e->kind < 0)
 		return e;
 	if (pfc && bt_field_class_get_type(pfc) == BT_FIELD_CLASS_TYPE_STRUCTURE) {
