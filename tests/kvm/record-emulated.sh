@@ -120,7 +120,7 @@ done
 mkdir -p "$root/lib/modules/$KVER/extra"
 cp /bin/busybox "$root/bin/busybox"
 for a in sh mount umount mkdir cat ls sleep tar poweroff echo date dmesg \
-		ps kill grep head tail wc sync cp rm nproc uname id; do
+		ps kill pidof grep head tail wc sync cp rm nproc uname id; do
 	ln -sf busybox "$root/bin/$a"
 done
 # Kernel modules: kvm_amd (+ kvm, irqbypass, ccp...), virtio disk, and their dependencies.
