@@ -12,17 +12,23 @@ analyzer_libihsink_la_SOURCES = \
 	analyzer/reconstruct/scenario.c analyzer/reconstruct/scenario.h \
 	analyzer/reconstruct/rec.c analyzer/reconstruct/rec.h \
 	analyzer/steal/steal.c analyzer/steal/steal.h \
-	analyzer/store/store.c analyzer/store/store.h \
+	analyzer/store/store.h analyzer/store/priv.h analyzer/store/open.c analyzer/store/writer.c \
+	analyzer/store/order.c analyzer/store/tables.c analyzer/store/commit.c analyzer/store/testpoint.c \
 	analyzer/sqlite/sink.h analyzer/sqlite/priv.h analyzer/sqlite/params.c \
 	analyzer/sqlite/component.c analyzer/sqlite/evclass.c analyzer/sqlite/decode.c \
-	analyzer/sqlite/run.c analyzer/sqlite/finish.c
+	analyzer/sqlite/run.c analyzer/sqlite/finish.c \
+	analyzer/graph/bterror.c analyzer/graph/bterror.h
 analyzer_libihsink_la_CFLAGS = $(IH_ANALYZER_CFLAGS)
 # The scenario JSON of run_begin is read with jansson.
 analyzer_libihsink_la_LIBADD = $(JANSSON_LIBS)
 
-# irqhop analyze; the irqhop binary links schemas/libihdb.la itself.
+# irqhop analyze's graphs (its options: cli/analyze_main.c); the irqhop
+# binary links schemas/libihdb.la itself.  analyzer/graph/bterror.c (a
+# Babeltrace error as one line) is in libihsink: analyze, the live follower
+# and the sink itself use it.
 noinst_LTLIBRARIES += analyzer/libihanalyzer.la
-analyzer_libihanalyzer_la_SOURCES = analyzer/graph/analyze.c
+analyzer_libihanalyzer_la_SOURCES = analyzer/graph/analyze.c analyzer/graph/analyze.h \
+	analyzer/graph/find.c analyzer/graph/priv.h
 analyzer_libihanalyzer_la_CFLAGS = $(IH_ANALYZER_CFLAGS)
 analyzer_libihanalyzer_la_LIBADD = analyzer/libihsink.la
 
@@ -66,6 +72,15 @@ check_SCRIPTS += tests/analyzer_real.test
 TESTS += tests/analyzer_real.test
 EXTRA_DIST += tests/analyzer_real.test tests/analyzer_validate.py
 
+# Its SIGKILL-atomicity part runs irqhop with the test hooks: the same
+# sources and libraries plus tests/lib/testpoint.c, whose ih_test_point()
+# overrides the shipped, empty, weak one (analyzer/store/testpoint.c).  A
+# check program: built by make check and distcheck, never installed.
+check_PROGRAMS += tests/irqhop-testhooks
+tests_irqhop_testhooks_SOURCES = $(irqhop_SOURCES) tests/lib/testpoint.c
+tests_irqhop_testhooks_CFLAGS = $(irqhop_CFLAGS)
+tests_irqhop_testhooks_LDADD = $(irqhop_LDADD)
+
 # The regression gate (analyzer/regress/): irqhop regress and the
 # dashboard's compare page; the live follower of irqhop analyze --live.
 
@@ -82,7 +97,8 @@ analyzer_libihregress_la_LIBADD = schemas/libihdb.la $(SQLITE_LIBS) $(JANSSON_LI
 # irqhop analyze --live net://HOST: follows live sessions of lttng-relayd
 # through src.ctf.lttng-live and commits one run per session when it ends.
 noinst_LTLIBRARIES += analyzer/libihlive.la
-analyzer_libihlive_la_SOURCES = analyzer/live/live.c analyzer/live/live.h
+analyzer_libihlive_la_SOURCES = analyzer/live/live.c analyzer/live/live.h analyzer/live/priv.h \
+	analyzer/live/session.c
 analyzer_libihlive_la_CFLAGS = $(AM_CFLAGS) $(BABELTRACE2_CFLAGS) $(SQLITE_CFLAGS)
 analyzer_libihlive_la_LIBADD = analyzer/libihsink.la schemas/libihdb.la $(BABELTRACE2_LIBS) $(SQLITE_LIBS) -lpthread
 

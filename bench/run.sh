@@ -136,7 +136,8 @@ printf 'machine steal during the benchmark: %s%%\n' \
 	"$(awk -v a=$((steal1 - steal0)) -v b=$((total1 - total0)) 'BEGIN {printf "%.2f", 100 * a / (b > 0 ? b : 1)}')"
 # IH_BENCH_RUNTIME_ONLY=1 stops here (the runtime's sections only).
 [ "${IH_BENCH_RUNTIME_ONLY:-}" = 1 ] && exit 0
-for extra in "$top_srcdir"/bench/analyze.sh "$top_srcdir"/bench/web.sh "$top_srcdir"/bench/regress.sh; do
+for extra in "$top_srcdir"/bench/analyze.sh "$top_srcdir"/bench/web.sh "$top_srcdir"/bench/regress.sh \
+		"$top_srcdir"/bench/kvm.sh; do
 	if [ -f "$extra" ]; then
 		say ""
 		bash "$extra" "$top_builddir"

@@ -13,7 +13,11 @@
 #define IH_CMD_H
 
 int ih_record_main(int argc, char **argv);   /* cli/record_main.c */
-int ih_analyze_main(int argc, char **argv);  /* analyzer/graph/analyze.c */
+int ih_analyze_main(int argc, char **argv);  /* cli/analyze_main.c */
+/* irqhop analyze --live URL ...: argv as given to ih_analyze_main (argv[0]
+ * "analyze").  Blocks SIGINT, SIGTERM and SIGHUP for the call and restores
+ * the mask. */
+int ih_analyze_live_main(int argc, char **argv); /* cli/live_main.c */
 int ih_serve_main(int argc, char **argv);    /* cli/serve_main.c */
 int ih_regress_main(int argc, char **argv);  /* cli/regress_main.c */
 int ih_export_main(int argc, char **argv);   /* cli/export_main.c */
@@ -24,6 +28,7 @@ int ih_demo_main(int argc, char **argv);     /* cli/demo.c */
  * buf; returns buf, or NULL (with a message on stderr) when none exists. */
 const char *ih_runtime_path(char *buf, unsigned long len);
 
-/* Directory holding the installed babeltrace2 plugin (for --plugin-path). */
-const char *ih_plugin_dir(void);
+/* The same for irqhop-kvm (the real KVM workload of irqhop record --kvm): $IRQHOP_KVM, else
+ * beside this executable, else installed. */
+const char *ih_kvm_path(char *buf, unsigned long len);
 #endif

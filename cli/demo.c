@@ -13,6 +13,7 @@
  */
 #include "config.h"
 #include "cli/cmd.h"
+#include "cli/opts.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -66,7 +67,7 @@ int ih_demo_main(int argc, char **argv)
 	int c, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'l': listen = optarg; break;
@@ -77,8 +78,7 @@ int ih_demo_main(int argc, char **argv)
 			printf("usage: irqhop demo [--output DIR] [--listen ADDR:PORT] [--duration S] [--rate HZ] [--no-serve]\n");
 			return 0;
 		default:
-			fprintf(stderr, DEMO ": unknown or incomplete option '%s'\n", argv[optind - 1]);
-			return 2;
+			return ih_opt_error(DEMO, c, argv);
 		}
 	}
 	if (optind < argc) {

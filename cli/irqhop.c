@@ -4,7 +4,6 @@
  */
 #include "config.h"
 #include "cli/cmd.h"
-#include "analyzer/live/live.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -36,9 +35,11 @@ static void usage(FILE *out)
 	fprintf(out, "\nRun 'irqhop SUBCOMMAND --help' for a subcommand's options.\n");
 }
 
-const char *ih_runtime_path(char *buf, unsigned long len)
+/* PROG beside irqhop, else in pkglibexecdir; $ENV overrides.  See cli/cmd.h. */
+static const char *libexec_path(const char *prog, const char *env_name, char *buf,
+		unsigned long len)
 {
-	const char *env = getenv("IRQHOP_RUNTIME");
+	const char *env = getenv(env_name);
 	char self[PATH_MAX];
 	ssize_t n;
 
@@ -46,7 +47,7 @@ const char *ih_runtime_path(char *buf, unsigned long len)
 		snprintf(buf, len, "%s", env);
 		if (access(buf, X_OK) == 0)
 			return buf;
-		fprintf(stderr, "irqhop: IRQHOP_RUNTIME=%s is not an executable file\n", env);
+		fprintf(stderr, "irqhop: %s=%s is not an executable file\n", env_name, env);
 		return NULL;
 	}
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -57,21 +58,26 @@ const char *ih_runtime_path(char *buf, unsigned long len)
 		slash = strrchr(self, '/');
 		if (slash) {
 			*slash = '\0';
-			snprintf(buf, len, "%s/irqhop-runtime", self);
+			snprintf(buf, len, "%s/%s", self, prog);
 			if (access(buf, X_OK) == 0)
 				return buf;
 		}
 	}
-	snprintf(buf, len, "%s/irqhop-runtime", IH_PKGLIBEXECDIR);
+	snprintf(buf, len, "%s/%s", IH_PKGLIBEXECDIR, prog);
 	if (access(buf, X_OK) == 0)
 		return buf;
-	fprintf(stderr, "irqhop: irqhop-runtime not found beside irqhop nor in %s\n", IH_PKGLIBEXECDIR);
+	fprintf(stderr, "irqhop: %s not found beside irqhop nor in %s\n", prog, IH_PKGLIBEXECDIR);
 	return NULL;
 }
 
-const char *ih_plugin_dir(void)
+const char *ih_runtime_path(char *buf, unsigned long len)
 {
-	return IH_PLUGINDIR;
+	return libexec_path("irqhop-runtime", "IRQHOP_RUNTIME", buf, len);
+}
+
+const char *ih_kvm_path(char *buf, unsigned long len)
+{
+	return libexec_path("irqhop-kvm", "IRQHOP_KVM", buf, len);
 }
 
 int main(int argc, char **argv)
@@ -90,7 +96,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	/* irqhop analyze --live URL follows a relay's live sessions
-	 * (analyzer/live/live.c) instead of reading trace folders. */
+	 * (cli/live_main.c, analyzer/live/) instead of reading trace folders. */
 	if (strcmp(argv[1], "analyze") == 0)
 		for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
 			if (strcmp(argv[i], "--live") == 0 || strncmp(argv[i], "--live=", 7) == 0)

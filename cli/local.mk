@@ -1,6 +1,13 @@
 # cli/: the irqhop front command.
 bin_PROGRAMS += irqhop
-irqhop_SOURCES = cli/irqhop.c cli/cmd.h cli/opts.h cli/demo.c cli/record_main.c cli/serve_main.c cli/regress_main.c \
+irqhop_SOURCES = \
+	cli/irqhop.c cli/cmd.h cli/opts.h \
+	cli/demo.c \
+	cli/record_main.c \
+	cli/analyze_main.c \
+	cli/live_main.c \
+	cli/serve_main.c \
+	cli/regress_main.c \
 	cli/export_main.c
 irqhop_CFLAGS = $(AM_CFLAGS) $(LTTNG_CTL_CFLAGS) $(BABELTRACE2_CFLAGS) $(MHD_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
 irqhop_LDADD = collector/libihrecord.la analyzer/libihanalyzer.la analyzer/libihlive.la web/libihweb.la \
@@ -12,3 +19,10 @@ pkglibexec_PROGRAMS += irqhop-runtime
 irqhop_runtime_SOURCES = cli/runtime_main.c collector/events/provider.c
 irqhop_runtime_CFLAGS = $(AM_CFLAGS) $(LTTNG_UST_CFLAGS) $(URCU_CFLAGS) $(JANSSON_CFLAGS)
 irqhop_runtime_LDADD = collector/libihcollector.la $(LTTNG_UST_LIBS) -ldl -lpthread
+
+# The real KVM workload (docs/kvm.md): a VM through /dev/kvm, plus the probes.
+pkglibexec_PROGRAMS += irqhop-kvm
+irqhop_kvm_SOURCES = cli/kvm_main.c cli/opts.h collector/kvm/kvm.c collector/kvm/kvm.h \
+	collector/events/provider.c
+irqhop_kvm_CFLAGS = $(AM_CFLAGS) $(LTTNG_UST_CFLAGS)
+irqhop_kvm_LDADD = collector/libihcollector.la $(LTTNG_UST_LIBS) -ldl -lpthread -lm

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "cli/opts.h"
 #include "collector/record/record.h"
 #include "collector/record/session.h"
 
@@ -23,7 +24,7 @@
 
 enum {
 	OPT_OUTPUT = 256, OPT_ALL_EVENTS, OPT_SUBBUF_SIZE, OPT_NUM_SUBBUF, OPT_HELP,
-	OPT_RELAY, OPT_LIVE,
+	OPT_RELAY, OPT_LIVE, OPT_KVM, OPT_ATTACH,
 	OPT_RUNTIME0 = 300,  /* + index in ih_record_runtime_opts */
 };
 
@@ -61,9 +62,19 @@ static void usage(FILE *out)
 "                           irqhop analyze --live\n"
 "  --help                   show this help\n"
 "\n"
+"Real KVM (docs/kvm.md; root, /dev/kvm and the LTTng kernel modules):\n"
+"  --kvm                    also record the kernel's injection (a kernel channel:\n"
+"                           kvm_*, sched_*, workqueue_*, irq_*; tid, procname) and\n"
+"                           run irqhop-kvm, a VM through /dev/kvm, instead of\n"
+"                           irqhop-runtime; its options: --route msi|ioapic,\n"
+"                           --vcpus N, --rate HZ (per vCPU), --arrival\n"
+"                           fixed|poisson, --duration, --seed, --label\n"
+"  --attach                 with --kvm and --duration: run nothing, record the\n"
+"                           host's own VMs (QEMU or any KVM user)\n"
+"\n"
 "A running session daemon is used when one answers; otherwise irqhop record\n"
-"starts its own (lttng-sessiond --no-kernel --sig-parent; $LTTNG_SESSIOND\n"
-"overrides the program) and stops it at the end.\n");
+"starts its own (lttng-sessiond --no-kernel --sig-parent, without --no-kernel\n"
+"for --kvm; $LTTNG_SESSIOND overrides the program) and stops it at the end.\n");
 }
 
 /* Parses a size with an optional k/M/G suffix (powers of 1024).  Returns 0
@@ -102,7 +113,7 @@ static int is_pow2(uint64_t v)
  * -1 after printing the help (exit 0). */
 static int parse_args(int argc, char **argv, struct ih_record_opts *o)
 {
-	struct option longopts[IH_RT_NOPTS + 8];
+	struct option longopts[IH_RT_NOPTS + 10];
 	size_t n = 0;
 	int c;
 
@@ -119,6 +130,8 @@ static int parse_args(int argc, char **argv, struct ih_record_opts *o)
 	longopts[n++] = (struct option){ "help", no_argument, NULL, OPT_HELP };
 	longopts[n++] = (struct option){ "relay", required_argument, NULL, OPT_RELAY };
 	longopts[n++] = (struct option){ "live", optional_argument, NULL, OPT_LIVE };
+	longopts[n++] = (struct option){ "kvm", no_argument, NULL, OPT_KVM };
+	longopts[n++] = (struct option){ "attach", no_argument, NULL, OPT_ATTACH };
 	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
 
 	/* Our own messages, not getopt's; no permutation ("+"); ':' reports a
@@ -127,8 +140,6 @@ static int parse_args(int argc, char **argv, struct ih_record_opts *o)
 	opterr = 0;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
-		const char *arg = argv[optind - 1];
-
 		switch (c) {
 		case OPT_OUTPUT:
 			if (!*optarg) {
@@ -139,6 +150,12 @@ static int parse_args(int argc, char **argv, struct ih_record_opts *o)
 			break;
 		case OPT_ALL_EVENTS:
 			o->all_events = 1;
+			break;
+		case OPT_KVM:
+			o->kvm = 1;
+			break;
+		case OPT_ATTACH:
+			o->attach = 1;
 			break;
 		case OPT_RELAY: {
 			char err[512];
@@ -179,29 +196,64 @@ static int parse_args(int argc, char **argv, struct ih_record_opts *o)
 		case OPT_HELP:
 			usage(stdout);
 			return -1;
-		case ':':
-			fprintf(stderr, PFX "option '%s' needs a value\n", arg);
-			return 2;
-		case '?':
-			if (optopt && optopt < 256)
-				fprintf(stderr, PFX "unknown option '-%c' (try 'irqhop record --help')\n",
-					optopt);
-			else
-				fprintf(stderr, PFX "unknown option '%s' (try 'irqhop record --help')\n", arg);
-			return 2;
 		default:
 			if (c >= OPT_RUNTIME0 && c < OPT_RUNTIME0 + (int)IH_RT_NOPTS) {
 				o->runtime_val[c - OPT_RUNTIME0] = optarg;
 				break;
 			}
-			fprintf(stderr, PFX "unexpected option code %d\n", c);
-			return 2;
+			return ih_opt_error("irqhop record", c, argv);
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, PFX "unexpected argument '%s' (try 'irqhop record --help')\n",
 			argv[optind]);
 		return 2;
+	}
+	if (!o->kvm) {
+		static const int kvm_only[] = { IH_RT_ROUTE, IH_RT_VCPUS, IH_RT_ARRIVAL };
+
+		if (o->attach) {
+			fprintf(stderr, PFX "--attach needs --kvm (it records a host's own VMs)\n");
+			return 2;
+		}
+		for (size_t i = 0; i < sizeof(kvm_only) / sizeof(kvm_only[0]); i++)
+			if (o->runtime_val[kvm_only[i]]) {
+				fprintf(stderr, PFX "--%s needs --kvm (an option of the KVM workload)\n",
+					ih_record_runtime_opts[kvm_only[i]]);
+				return 2;
+			}
+	} else {
+		static const int scenario_only[] = { IH_RT_SCENARIO, IH_RT_TASKLET, IH_RT_NOTIFIER,
+						     IH_RT_PCPUS };
+
+		for (size_t i = 0; i < sizeof(scenario_only) / sizeof(scenario_only[0]); i++)
+			if (o->runtime_val[scenario_only[i]]) {
+				fprintf(stderr, PFX "--%s is a scenario option of irqhop-runtime; --kvm "
+					"runs irqhop-kvm (--route, --vcpus, --rate, --arrival, --duration, "
+					"--seed, --label)\n", ih_record_runtime_opts[scenario_only[i]]);
+				return 2;
+			}
+		if (o->attach) {
+			char *end;
+			double d;
+
+			if (!o->runtime_val[IH_RT_DURATION]) {
+				fprintf(stderr, PFX "--attach needs --duration SECONDS (how long to record)\n");
+				return 2;
+			}
+			d = strtod(o->runtime_val[IH_RT_DURATION], &end);
+			if (*end || !(d > 0 && d <= 86400)) {
+				fprintf(stderr, PFX "--duration: '%s' is not a number of seconds in (0, 86400]\n",
+					o->runtime_val[IH_RT_DURATION]);
+				return 2;
+			}
+			for (size_t i = 0; i < IH_RT_NOPTS; i++)
+				if (o->runtime_val[i] && i != IH_RT_DURATION) {
+					fprintf(stderr, PFX "--%s: --attach runs no workload of ours\n",
+						ih_record_runtime_opts[i]);
+					return 2;
+				}
+		}
 	}
 	if (o->live_timer_us && !o->relay) {
 		fprintf(stderr, PFX "--live needs --relay net://HOST (a live session streams to lttng-relayd)\n");
@@ -224,8 +276,9 @@ int ih_record_main(int argc, char **argv)
 	rc = parse_args(argc, argv, &o);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	prog = ih_runtime_path(rtbuf, sizeof(rtbuf));
-	if (!prog)
+	prog = o.attach ? NULL : o.kvm ? ih_kvm_path(rtbuf, sizeof(rtbuf))
+				       : ih_runtime_path(rtbuf, sizeof(rtbuf));
+	if (!prog && !o.attach)
 		return 1;
 	return ih_record_run(&o, prog);
 }

@@ -6,7 +6,7 @@
  *                  [--threshold PCT] [--metric p50,p99,steal]
  *                  [--format text|json|junit] [--seed N] [--confidence C]
  *
- * The comparison itself is analyzer/regress/regress.c (shared with the dashboard's
+ * The comparison itself is analyzer/regress/ (regress.h; shared with the dashboard's
  * compare page); this file parses options and prints the result.  Exit
  * status: 0 nothing regressed, 1 something regressed, 2 on any error
  * (unknown selector, bad database, bad option), which is one line on
@@ -14,6 +14,7 @@
  */
 #include "config.h"
 #include "cli/cmd.h"
+#include "cli/opts.h"
 #include "schemas/db.h"
 #include "analyzer/regress/regress.h"
 
@@ -435,14 +436,8 @@ int ih_regress_main(int argc, char **argv)
 		case 'h':
 			rm_usage(stdout);
 			return 0;
-		case ':':
-			fprintf(stderr, RM_PREFIX "option '%s' needs a value (try 'irqhop regress --help')\n",
-				argv[optind - 1]);
-			return 2;
 		default:
-			fprintf(stderr, RM_PREFIX "unknown option '%s' (try 'irqhop regress --help')\n",
-				argv[optind - 1]);
-			return 2;
+			return ih_opt_error("irqhop regress", c, argv);
 		}
 	}
 	if (optind < argc) {

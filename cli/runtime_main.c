@@ -14,6 +14,7 @@
 #include "config.h"
 #include "collector/model/host.h"
 #include "collector/model/scenario.h"
+#include "cli/opts.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -132,7 +133,7 @@ int main(int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': check = true; break;
 		case 's': scenario = optarg; break;
@@ -178,7 +179,7 @@ int main(int argc, char **argv)
 			       "       [--pcpus N] [--label TEXT] [--stats]\n", prog);
 			return 0;
 		default:
-			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+			return ih_opt_error(prog, c, argv);
 		}
 	}
 	if (optind < argc)

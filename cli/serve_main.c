@@ -4,8 +4,10 @@
  */
 #include "config.h"
 #include "cli/cmd.h"
+#include "cli/opts.h"
 #include "web/routes.h"
 
+#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,30 +31,6 @@ static void ih_web_usage(FILE *out)
 		"SIGINT or SIGTERM stops the server (exit status 0).\n");
 }
 
-/* Matches option NAME in argv[*i], as "--name VALUE" or "--name=VALUE".
- * Returns 1 and sets *value (advancing *i past a separate value), 0 when
- * argv[*i] is another option, -1 when the value is missing (message
- * printed). */
-static int ih_web_opt(int argc, char **argv, int *i, const char *name, const char **value)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n) != 0)
-		return 0;
-	if (argv[*i][n] == '=') {
-		*value = argv[*i] + n + 1;
-		return 1;
-	}
-	if (argv[*i][n] != '\0')
-		return 0;
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "irqhop serve: option %s needs a value (try 'irqhop serve --help')\n", name);
-		return -1;
-	}
-	*value = argv[++*i];
-	return 1;
-}
-
 int ih_serve_main(int argc, char **argv)
 {
 	struct ih_web_config cfg;
@@ -62,25 +40,32 @@ int ih_serve_main(int argc, char **argv)
 	char err[1024];
 	int kind, sig = 0;
 
-	ih_web_config_init(&cfg);
-	for (int i = 1; i < argc; i++) {
-		int m;
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
 
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+	ih_web_config_init(&cfg);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'l': listen = optarg; break;
+		case 't': threads = optarg; break;
+		case 'h':
 			ih_web_usage(stdout);
 			return 0;
+		default:
+			return ih_opt_error("irqhop serve", c, argv);
 		}
-		if ((m = ih_web_opt(argc, argv, &i, "--db", &db)) ||
-		    (m = ih_web_opt(argc, argv, &i, "--listen", &listen)) ||
-		    (m = ih_web_opt(argc, argv, &i, "--threads", &threads))) {
-			if (m < 0)
-				return 2;
-			continue;
-		}
-		if (argv[i][0] == '-')
-			fprintf(stderr, "irqhop serve: unknown option '%s' (try 'irqhop serve --help')\n", argv[i]);
-		else
-			fprintf(stderr, "irqhop serve: unexpected argument '%s' (try 'irqhop serve --help')\n", argv[i]);
+	}
+	if (optind < argc) {
+		fprintf(stderr, "irqhop serve: unexpected argument '%s' (try 'irqhop serve --help')\n",
+			argv[optind]);
 		return 2;
 	}
 	if (!db || !*db) {

@@ -10,7 +10,7 @@
 noinst_LTLIBRARIES += collector/libihcollector.la
 collector_libihcollector_la_SOURCES = \
 	collector/events/tp.c collector/events/tp.h collector/events/irqhop_tp.h \
-	collector/events/clock.h collector/model/wfcq.h collector/model/evcount.c collector/model/evcount.h \
+	collector/events/clock.h collector/model/wfcq.h collector/model/futex.h collector/model/evcount.c collector/model/evcount.h \
 	collector/model/spinlock.c collector/model/spinlock.h \
 	collector/model/softirq.c collector/model/softirq.h \
 	collector/model/tasklet.c collector/model/tasklet.h \
@@ -33,7 +33,8 @@ collector_libihrecord_la_SOURCES = collector/record/record.c collector/record/re
 	collector/record/outdir.c collector/record/outdir.h \
 	collector/record/runner.c collector/record/runner.h \
 	collector/record/session.c collector/record/session.h \
-	collector/record/sessiond.c collector/record/sessiond.h
+	collector/record/sessiond.c collector/record/sessiond.h \
+	collector/record/kernel.c collector/record/kernel.h
 collector_libihrecord_la_CFLAGS = $(AM_CFLAGS) $(LTTNG_CTL_CFLAGS) $(JANSSON_CFLAGS)
 collector_libihrecord_la_LIBADD = $(LTTNG_CTL_LIBS) $(JANSSON_LIBS)
 

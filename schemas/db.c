@@ -28,21 +28,28 @@ const char *ih_db_schema_sql(void)
 	return e ? (const char *)e->data : NULL;
 }
 
-/* Reads PRAGMA user_version; -1 on failure (err set). */
-static int db_user_version(sqlite3 *db, const char *path, char *err, size_t errlen)
+/* Reads PRAGMA user_version into *v.  Returns 0; -1 on failure (err set),
+ * also when the version is negative: user_version is any 32-bit integer a
+ * writer chose, and irqhop never writes a negative one. */
+static int db_user_version(sqlite3 *db, const char *path, int *v, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
-	int v = -1;
+	int ret = -1;
 
 	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW) {
 		snprintf(err, errlen, "database %s: %s", path, sqlite3_errmsg(db));
 		goto end;
 	}
-	v = sqlite3_column_int(st, 0);
+	*v = sqlite3_column_int(st, 0);
+	if (*v < 0) {
+		snprintf(err, errlen, "database %s: not an irqhop database (schema version %d)", path, *v);
+		goto end;
+	}
+	ret = 0;
 end:
 	sqlite3_finalize(st);
-	return v;
+	return ret;
 }
 
 /* Counts tables in sqlite_schema; -1 on failure (err set).  A file that is
@@ -78,32 +85,45 @@ static int db_exec(sqlite3 *db, const char *path, const char *sql, const char *w
 	return 0;
 }
 
+/* Checks that an open database is one irqhop may write: empty, or with a
+ * schema version up to IH_SCHEMA_VERSION.  Reads only (it runs before
+ * anything is written, so a refused file is left byte for byte as it was).
+ * *v gets the version.  Returns 0, or -1 with err set. */
+static int db_check_writable(sqlite3 *db, const char *path, int *v, char *err, size_t errlen)
+{
+	int tables;
+
+	if (db_user_version(db, path, v, err, errlen))
+		return -1;
+	tables = db_table_count(db, path, err, errlen);
+	if (tables < 0)
+		return -1;
+	if (*v > IH_SCHEMA_VERSION) {
+		snprintf(err, errlen,
+			 "database %s: schema version %d is newer than this irqhop (version %d)",
+			 path, *v, IH_SCHEMA_VERSION);
+		return -1;
+	}
+	if (*v == 0 && tables > 0) {
+		snprintf(err, errlen, "database %s: not an irqhop database (it has tables but no schema version)",
+			 path);
+		return -1;
+	}
+	return 0;
+}
+
 /* Brings an open read-write database to IH_SCHEMA_VERSION inside one
  * IMMEDIATE transaction; on failure rolls back and returns -1. */
 static int db_upgrade(sqlite3 *db, const char *path, char *err, size_t errlen)
 {
 	char buf[64], e2[400];
-	int v, tables;
+	int v;
 
 	if (db_exec(db, path, "BEGIN IMMEDIATE", "cannot lock for schema setup", err, errlen))
 		return -1;
-	v = db_user_version(db, path, err, errlen);
-	if (v < 0)
+	/* Again, under the write lock: another writer may have changed it. */
+	if (db_check_writable(db, path, &v, err, errlen))
 		goto error;
-	tables = db_table_count(db, path, err, errlen);
-	if (tables < 0)
-		goto error;
-	if (v > IH_SCHEMA_VERSION) {
-		snprintf(err, errlen,
-			 "database %s: schema version %d is newer than this irqhop (version %d)",
-			 path, v, IH_SCHEMA_VERSION);
-		goto error;
-	}
-	if (v == 0 && tables > 0) {
-		snprintf(err, errlen, "database %s: not an irqhop database (it has tables but no schema version)",
-			 path);
-		goto error;
-	}
 	if (v == 0) {
 		if (db_exec(db, path, ih_db_schema_sql(), "cannot create schema", err, errlen))
 			goto error;
@@ -157,6 +177,14 @@ int ih_db_open_rw(const char *path, sqlite3 **out, char *err, size_t errlen)
 	}
 	sqlite3_busy_timeout(db, 10000);
 	sqlite3_extended_result_codes(db, 1);
+	/* Refuse a foreign or too new file before the first write: switching
+	 * to WAL rewrites the file's header for good. */
+	{
+		int v;
+
+		if (db_check_writable(db, path, &v, err, errlen))
+			goto error;
+	}
 	if (db_exec(db, path, "PRAGMA journal_mode = WAL", "cannot enable WAL", err, errlen) ||
 	    db_exec(db, path, "PRAGMA foreign_keys = ON", "cannot enable foreign keys", err, errlen) ||
 	    db_exec(db, path, "PRAGMA synchronous = NORMAL", "cannot set synchronous", err, errlen))
@@ -187,8 +215,7 @@ int ih_db_open_ro(const char *path, sqlite3 **out, char *err, size_t errlen)
 		goto error;
 	}
 	sqlite3_busy_timeout(db, 10000);
-	v = db_user_version(db, path, err, errlen);
-	if (v < 0)
+	if (db_user_version(db, path, &v, err, errlen))
 		goto error;
 	if (v == 0) {
 		snprintf(err, errlen, "database %s: not an irqhop database (no schema version)", path);

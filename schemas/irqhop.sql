@@ -119,7 +119,13 @@ CREATE TABLE IF NOT EXISTS hop_summary (
 
 -- Percentiles per run, path and hop from the histogram (nearest rank: the
 -- first bucket whose cumulative count reaches q * count; its upper bound,
--- clamped to the exact max).  One row with hop = 'total' per path.
+-- clamped to the exact max).  One row with hop = 'total' per path.  This
+-- restates the C rule of schemas/percentile.h (ih_pct_rank and
+-- ih_pct_bucket_value; "cum >= q * n" is "cum >= ih_pct_rank(q, n)" for an
+-- integer cum); tests/schemas_percentile.c checks that they agree.  Since
+-- v4 (migrations/004.sql) this view is replaced by one over hop_pct, which
+-- the analyzer fills by the same C rule; this one computes hop_pct for runs
+-- analyzed before.
 CREATE VIEW IF NOT EXISTS hop_stats AS
 WITH c AS (
   SELECT h.run_id, h.path, h.hop, h.hi_ns, s.count AS n, s.sum_ns, s.max_ns,

@@ -44,7 +44,7 @@ static int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 /* Stable LSD radix sort of pairs by (dur_ns, irq_id): byte passes over
  * irq_id then dur_ns, low to high, skipping bytes that are the same in every
  * pair (durations and ids rarely use more than 5 of their 8 bytes). */
-static int order_sort(struct ih_order_pair *a, size_t n)
+int ih_order_sort(struct ih_order_pair *a, size_t n)
 {
 	static const unsigned passes = 16;
 	size_t (*count)[256];
@@ -111,7 +111,7 @@ int ih_order_write_part(sqlite3 *db, int64_t run_id, const char *path, const cha
 
 	if (n == 0)
 		return 0;
-	if (order_sort(pairs, n)) {
+	if (ih_order_sort(pairs, n)) {
 		snprintf(err, errlen, "out of memory sorting hop %s of path %s", hop, path);
 		return -1;
 	}

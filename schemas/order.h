@@ -50,8 +50,13 @@ struct ih_order_pair {
 	uint64_t irq_id;
 };
 
-/* Sorts PAIRS[0..N) by (dur_ns, irq_id) in place (radix sort, using a
- * scratch array of the same size it allocates) and writes them as part PART
+/* Sorts PAIRS[0..N) by (dur_ns, irq_id) in place: the project's one radix
+ * sort (stable LSD, byte passes, skipping a byte equal in every pair), also
+ * used by analyzer/regress for its samples.  It allocates a scratch array
+ * of N pairs before sorting; -1 when out of memory (PAIRS then unchanged). */
+int ih_order_sort(struct ih_order_pair *pairs, size_t n);
+
+/* Sorts PAIRS[0..N) by (dur_ns, irq_id) in place (ih_order_sort) and writes them as part PART
  * of (RUN_ID, PATH, HOP).  N = 0 writes nothing.  -1 with err set when out
  * of memory or when an insert fails. */
 int ih_order_write_part(sqlite3 *db, int64_t run_id, const char *path, const char *hop, int64_t part,

@@ -97,13 +97,6 @@ int main(void)
 	ok(ih_hist_add(&h2, 123456789) == 0, "add one large value");
 	is_u64(ih_hist_percentile(&h2, 0.5), 123456789, "percentile clamps to the exact max");
 
-	/* Merge. */
-	ok(ih_hist_merge(&h2, &h) == 0, "merge succeeds");
-	is_u64(h2.count, 100001, "merged count");
-	is_u64(h2.min, 1, "merged min");
-	is_u64(h2.max, 123456789, "merged max");
-	is_u64(ih_hist_percentile(&h2, 1.0), 123456789, "merged p100");
-
 	ih_hist_fini(&h);
 	ih_hist_fini(&h2);
 	ok(h.counts == NULL && h.count == 0, "fini empties the histogram");

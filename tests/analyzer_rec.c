@@ -323,7 +323,7 @@ static void test_discontinuity(void)
 	feed(IH_EV_IRQ_ENTRY, 9010, 900, 10, F(.pcpu = 0));
 	feed(IH_EV_TASKLET_SCHEDULE, 9020, 900, 10, F(.queued = 1, .tasklet = 1));
 	feed(IH_EV_TASKLET_ENTRY, 9030, 899, 10, F(.pcpu = 0, .tasklet = 1));
-	ih_rec_discontinuity(rec);
+	ih_rec_discontinuity(rec, INT64_MIN);
 	feed(IH_EV_INJECT, 9040, 900, 10, F(.vcpu = 0, .vector = 48));
 	feed(IH_EV_VCPU_ACK, 9050, 900, 12, F(.vcpu = 0, .pcpu = 0));
 	r = row_of(900);
@@ -340,6 +340,39 @@ static void test_discontinuity(void)
 	feed(IH_EV_VCPU_ACK, 9160, 901, 12, F(.vcpu = 0, .pcpu = 0));
 	r = row_of(901);
 	ok(r != NULL && r->complete, "discontinuity: runs after the gap are bracketed again");
+	/* The loss range reaches past the message (xen-steal with tiny
+	 * buffers): a run that starts inside the range may lose its exit and
+	 * the next run's entry; an inject after them is not attached to it. */
+	ih_rec_discontinuity(rec, 9300);
+	feed(IH_EV_IRQ_RAISE, 9200, 902, 5, F(.source = 1, .vector = 48));
+	feed(IH_EV_IRQ_ENTRY, 9210, 902, 10, F(.pcpu = 0));
+	feed(IH_EV_TASKLET_SCHEDULE, 9220, 902, 10, F(.queued = 1, .tasklet = 1));
+	feed(IH_EV_TASKLET_ENTRY, 9250, 902, 10, F(.pcpu = 0, .tasklet = 1));
+	feed(IH_EV_INJECT, 9260, 902, 10, F(.vcpu = 0, .vector = 48));
+	/* lost: tasklet_exit, and the next run's tasklet_entry */
+	feed(IH_EV_IRQ_RAISE, 9270, 903, 5, F(.source = 1, .vector = 48));
+	feed(IH_EV_IRQ_ENTRY, 9280, 903, 10, F(.pcpu = 0));
+	feed(IH_EV_TASKLET_SCHEDULE, 9290, 903, 10, F(.queued = 1, .tasklet = 1));
+	feed(IH_EV_INJECT, 9400, 903, 10, F(.vcpu = 0, .vector = 48));
+	feed(IH_EV_VCPU_ACK, 9410, 902, 12, F(.vcpu = 0, .pcpu = 0));
+	feed(IH_EV_VCPU_ACK, 9420, 903, 12, F(.vcpu = 0, .pcpu = 0));
+	r = row_of(903);
+	ok(r != NULL && !r->complete && r->broken_hop == IH_HOP_QUEUE && !HAS(r, (enum ih_col)IH_HOP_ASSIST) &&
+	   !HAS(r, IH_COL_TASK_PCPU) && HAS(r, (enum ih_col)IH_HOP_GUEST),
+	   "loss range: an inject is not attached to a run opened inside the range (no 1.1 ms assist)");
+	r = row_of(902);
+	ok(r != NULL && !HAS(r, (enum ih_col)IH_HOP_ASSIST), "loss range: nor is the run's own inject");
+	/* After the range's end, runs are trusted again. */
+	feed(IH_EV_TASKLET_EXIT, 9500, 0, 10, F(.pcpu = 0));
+	feed(IH_EV_IRQ_RAISE, 9600, 904, 5, F(.source = 1, .vector = 48));
+	feed(IH_EV_IRQ_ENTRY, 9610, 904, 10, F(.pcpu = 0));
+	feed(IH_EV_TASKLET_SCHEDULE, 9620, 904, 10, F(.queued = 1, .tasklet = 1));
+	feed(IH_EV_TASKLET_ENTRY, 9630, 904, 10, F(.pcpu = 0, .tasklet = 1));
+	feed(IH_EV_INJECT, 9640, 904, 10, F(.vcpu = 0, .vector = 48));
+	feed(IH_EV_TASKLET_EXIT, 9650, 904, 10, F(.pcpu = 0));
+	feed(IH_EV_VCPU_ACK, 9660, 904, 12, F(.vcpu = 0, .pcpu = 0));
+	r = row_of(904);
+	ok(r != NULL && r->complete, "loss range: a run opened after the range's end is trusted");
 }
 
 int main(void)

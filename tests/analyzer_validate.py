@@ -8,6 +8,11 @@ from, rebuilt independently from babeltrace2's text output.
                                               discarded events per stream, and
                                               every interrupt missing an event
                                               is incomplete
+  analyzer_validate.py lossy TEXT ERR DB RUN  every irq row of a trace that lost
+                                              events, exactly: a tasklet run
+                                              whose span [entry, inject] meets
+                                              a discarded-events range is not
+                                              trusted (queue/assist NULL)
   analyzer_validate.py percentiles DB RUN     hop_stats against exact
                                               percentiles of the irq rows
   analyzer_validate.py sql DOC DB             every ```sql block of DOC runs
@@ -18,6 +23,7 @@ ones docs/analyzer.md states (DESIGN.md section 5); this script does not share
 code with the analyzer.  Prints TAP-friendly diagnostics ("# ...") and exits 0
 when everything matches, 1 otherwise.
 """
+import bisect
 import collections
 import json
 import math
@@ -70,9 +76,33 @@ def events(path):
             yield ts, name, {k: int(v) for k, v in INTF.findall(m.group(4))}
 
 
-def rebuild(text):
+def loss_ranges(err):
+    """The discarded-events ranges of babeltrace2's warnings in ERR, as
+    (begins, max_end_so_far): begins sorted, and for each, the latest end
+    of the ranges that begin at or before it."""
+    ranges = []
+    with open(err, encoding='utf-8', errors='replace') as f:
+        for line in f:
+            m = re.search(r'discarded (?:\d+ )?events? between \[(\d+)\.(\d{9})\] and \[(\d+)\.(\d{9})\]', line)
+            if m:
+                b = int(m.group(1)) * 10**9 + int(m.group(2))
+                e = int(m.group(3)) * 10**9 + int(m.group(4))
+                ranges.append((b, e))
+    ranges.sort()
+    begins, ends, top = [], [], None
+    for b, e in ranges:
+        top = e if top is None or e > top else top
+        begins.append(b)
+        ends.append(top)
+    return begins, ends
+
+
+def rebuild(text, losses=None):
     """Every interrupt's row, rebuilt from the text.  Returns (rows, events)
-    where events maps irq_id -> set of event names seen."""
+    where events maps irq_id -> set of event names seen.  LOSSES (from
+    loss_ranges): a tasklet run is not used for an inject when a range
+    [b, e] with b <= inject and e >= the run's entry exists: its exit (and
+    the next entry) may be among the lost events."""
     inflight = {}
     rows = {}
     seen = collections.defaultdict(set)
@@ -180,8 +210,13 @@ def rebuild(text):
             c['vm_lock_wait_ns'] = f['vm_lock_wait_ns']
             if it['path'] != 'irqfd' and vtid in brackets:
                 bts, lw, pc = brackets[vtid]
-                t['tentry'] = bts
-                c.update(run_lock_wait_ns=lw, task_pcpu=pc)
+                trusted = True
+                if losses and losses[0]:
+                    k = bisect.bisect_right(losses[0], ts)
+                    trusted = not (k and losses[1][k - 1] >= bts)
+                if trusted:
+                    t['tentry'] = bts
+                    c.update(run_lock_wait_ns=lw, task_pcpu=pc)
         elif name == 'vcpu_ack':
             t['ack'] = ts
             c.update(ack_ns=ts, ack_pcpu=f['pcpu'])
@@ -202,8 +237,8 @@ def db_rows(db, run):
     return con, out
 
 
-def cmd_hops(text, db, run):
-    rows, _ = rebuild(text)
+def cmd_hops(text, db, run, losses=None):
+    rows, _ = rebuild(text, losses)
     con, got = db_rows(db, run)
     want = collections.defaultdict(list)
     for (irq_id, _), r in sorted(rows.items(), key=lambda kv: kv[0][1]):
@@ -411,6 +446,12 @@ def main(argv):
         cmd_steal(args[0], args[1], int(args[2]))
     elif cmd == 'discards':
         cmd_discards(args[0], args[1], args[2], int(args[3]))
+    elif cmd == 'lossy':
+        losses = loss_ranges(args[1])
+        print('# %d discarded-events ranges' % len(losses[0]))
+        if not losses[0]:
+            fail('the trace has no discarded events')
+        cmd_hops(args[0], args[2], int(args[3]), losses)
     elif cmd == 'percentiles':
         cmd_percentiles(args[0], int(args[1]))
     elif cmd == 'sql':

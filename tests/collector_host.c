@@ -6,6 +6,8 @@
 #include "config.h"
 #include "collector/model/host.h"
 #include "collector/model/scenario.h"
+#include "collector/model/pcpu.h"
+#include "collector/model/vcpu.h"
 #include "tests/tap.h"
 
 #include <pthread.h>
@@ -97,6 +99,88 @@ static void interrupted_run(bool before)
 	ih_host_destroy(h);
 }
 
+/* The lost wake-up of a blocking vCPU, replayed step by step on one
+ * thread: the home pCPU finds nothing pending, an injector acting as
+ * another pCPU then injects (it sees RUNNING, so it only kicks), and the
+ * home pCPU blocks the vCPU.  The vCPU must not end BLOCKED with an
+ * interrupt pending: nothing would ever run it again (Xen's vcpu_block
+ * re-checks after blocking). */
+static void block_races_inject(void)
+{
+	struct ih_pcpu home, other;
+	struct ih_vcpu v;
+	_Atomic uint64_t acked = 0;
+	struct ih_irq *irq = calloc(1, sizeof(*irq));
+
+	if (!irq)
+		tap_bail("out of memory");
+	ih_pcpu_init(&home, 0, NULL);
+	ih_pcpu_init(&other, 1, NULL);
+	ih_vcpu_init(&v, 0, 0, false, &home, &acked, NULL);
+	ih_pcpu_set_current(&home);
+	ok(ih_vcpu_set_runstate(&v, IH_RS_RUNNABLE, IH_RS_RUNNING), "block race: the vCPU runs");
+	ok(!ih_vcpu_has_pending(&v), "block race: guest entry finds nothing pending");
+	/* ... the injector, on another pCPU, between that check and the block: */
+	ih_pcpu_set_current(&other);
+	irq->irq_id = 1;
+	irq->vector = 48;
+	ih_vcpu_inject(&v, irq, 0);
+	ih_pcpu_set_current(&home);
+	ok(ih_vcpu_block(&v), "block race: the vCPU leaves RUNNING");
+	ok(!(atomic_load(&v.runstate) == IH_RS_BLOCKED && ih_vcpu_has_pending(&v)),
+	   "block race: not left BLOCKED with an interrupt pending (runstate %d)",
+	   atomic_load(&v.runstate));
+	is_u64(atomic_load(&v.runstate), IH_RS_RUNNABLE, "block race: runnable again, to be picked");
+	if (atomic_load(&v.runstate) == IH_RS_RUNNABLE) {
+		ok(ih_vcpu_set_runstate(&v, IH_RS_RUNNABLE, IH_RS_RUNNING), "block race: picked again");
+		is_u64(ih_vcpu_ack_pending(&v), 1, "block race: and the interrupt is acknowledged");
+	}
+	ih_pcpu_set_current(NULL);
+	ih_vcpu_destroy(&v);
+	ih_pcpu_destroy(&other);
+	ih_pcpu_destroy(&home);
+}
+
+/* The same race in a whole run: irqfd devices inject from device threads
+ * (SRCU) or kworkers (waitqueue) into an idle guest with no timer, so a
+ * vCPU left BLOCKED with a pending interrupt would never be run again and
+ * the drain would give up.  Every interrupt must be acknowledged. */
+static void idle_guest_injected_from_elsewhere(int notifier)
+{
+	static const char text[] =
+		"{\"pcpus\": 2, \"duration\": 0.3, \"tasklet\": \"percpu\",\n"
+		" \"guests\": [{\"name\": \"idle\", \"kind\": \"idle\", \"pcpus\": [0],\n"
+		"              \"vcpus_per_pcpu\": 2, \"timer_hz\": 0}],\n"
+		" \"devices\": [{\"kind\": \"irqfd\", \"guest\": \"idle\", \"rate\": 20000,\n"
+		"               \"arrival\": \"poisson\", \"count\": 2}]}\n";
+	struct ih_sc_overrides ov = { .has_notifier = true, .notifier_mode = notifier };
+	char path[] = "/tmp/ih-idle-irqfd-XXXXXX.json", err[256] = "";
+	struct ih_scenario sc;
+	struct ih_host *h = NULL;
+	struct ih_host_stats st;
+	int fd = mkstemps(path, 5);
+	FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+	const char *mode = ih_notifier_mode_name(notifier);
+
+	if (!fp)
+		tap_bail("cannot write a temporary scenario file");
+	fputs(text, fp);
+	fclose(fp);
+	if (!ok(ih_scenario_load(path, &ov, &sc, err, sizeof(err)) == 0 &&
+		ih_host_create(&sc, &h, err, sizeof(err)) == 0 && ih_host_enable_ack_audit(h) == 0,
+		"idle guest, irqfd/%s, no timer: host built %s", mode, err)) {
+		unlink(path);
+		return;
+	}
+	unlink(path);
+	ok(ih_host_run(h, err, sizeof(err)) == 0, "idle guest, irqfd/%s, no timer: run drained %s", mode, err);
+	ih_host_stats(h, &st);
+	ok(st.raised > 0, "idle guest, irqfd/%s: interrupts raised (%llu)", mode, (unsigned long long)st.raised);
+	is_u64(st.acked, st.raised, "idle guest, irqfd/%s: every interrupt acknowledged", mode);
+	is_u64(st.audit_distinct, st.raised, "idle guest, irqfd/%s: every irq_id acknowledged", mode);
+	ih_host_destroy(h);
+}
+
 static void bad_scenarios(void)
 {
 	struct ih_sc_overrides ov = { 0 };
@@ -145,6 +229,9 @@ int main(void)
 	}
 	for (int n = 0; n <= 1; n++)
 		run_one("kvm-irqfd", 1, n);
+	block_races_inject();
+	idle_guest_injected_from_elsewhere(0);
+	idle_guest_injected_from_elsewhere(1);
 	interrupted_run(true);
 	interrupted_run(false);
 	bad_scenarios();

@@ -1,13 +1,19 @@
 # tests/: unit tests (TAP, one per module), integration and browser tests.
 EXTRA_DIST += tests/tap.h
 
+# tests/record_kvm.test: the one-line errors of irqhop-kvm and irqhop record --kvm where
+# KVM tracing cannot run.  The emulated recording of real KVM traces (tests/kvm/, docs/kvm.md)
+# is not part of make check: it needs qemu and minutes.
+EXTRA_DIST += tests/kvm/record-emulated.sh tests/kvm/guest-lttng.sh \
+	tests/kvm/lttng-modules-2.13.9-irqhop.patch tests/data/kvm/README
+
 # End-to-end (irqhop record -> analyze -> sqlite3 / babeltrace2 -> serve) and
 # bad input of irqhop record / serve.  Both run in a private mount namespace
 # with their own lttng-sessiond (tests/lib/isolate.sh; docs/record.md) and
 # need the irqhop binary, irqhop-runtime and the babeltrace2 plugin.
-check_SCRIPTS += tests/integration.test tests/badinput.test
-TESTS += tests/integration.test tests/badinput.test
-EXTRA_DIST += tests/integration.test tests/badinput.test \
+check_SCRIPTS += tests/integration.test tests/badinput.test tests/record_kvm.test
+TESTS += tests/integration.test tests/badinput.test tests/record_kvm.test
+EXTRA_DIST += tests/integration.test tests/badinput.test tests/record_kvm.test \
 	tests/lib/isolate.sh tests/lib/tap.sh
 
 # Unit tests of irqhop record's daemon and session modules, run by a shell

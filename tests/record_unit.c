@@ -23,6 +23,7 @@
 
 #include <lttng/lttng.h>
 
+#include "collector/events/clock.h"
 #include "collector/record/session.h"
 #include "collector/record/sessiond.h"
 #include "tests/tap.h"
@@ -32,10 +33,7 @@ static char tmpdir[512];
 
 static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return ih_now_ns() / 1e9;
 }
 
 /* Forks and executes a shell command with the original signal mask
@@ -160,7 +158,7 @@ static void test_ensure_failures(void)
 static void test_session_no_daemon(void)
 {
 	struct ih_sess s;
-	struct ih_sess_config cfg = { "relative/dir", IH_SESS_SUBBUF_SIZE, IH_SESS_NUM_SUBBUF, 0 };
+	struct ih_sess_config cfg = { "relative/dir", IH_SESS_SUBBUF_SIZE, IH_SESS_NUM_SUBBUF, 0, 0 };
 	char err[512];
 
 	ok(ih_sess_create(&s, &cfg, err, sizeof(err)) < 0 && strstr(err, "absolute"),

@@ -1,5 +1,5 @@
 /*
- * regress_unit.c - TAP tests of analyzer/regress/regress.c on synthetic databases
+ * regress_unit.c - TAP tests of analyzer/regress/ (regress.h) on synthetic databases
  * built through the real schema: selectors, verdicts (a run against itself,
  * against a re-draw of the same distributions, a 1.5x slowdown, a small but
  * significant change, an improvement, too few samples), steal available or

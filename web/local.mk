@@ -89,8 +89,8 @@ check_PROGRAMS += tests/web_unit.t
 tests_web_unit_t_SOURCES = tests/web_unit.c tests/tap.h
 tests_web_unit_t_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
 tests_web_unit_t_LDADD = web/libihweb.la analyzer/libihregress.la schemas/libihdb.la -lm
-TESTS += tests/web_unit.t tests/web_serve.test
-EXTRA_DIST += tests/web_serve.test tests/web_serve.py
+TESTS += tests/web_unit.t tests/web_serve.test tests/web_faults.test
+EXTRA_DIST += tests/web_serve.test tests/web_serve.py tests/web_faults.test tests/web_faults.py
 
 # On a database the analyzer made from a real trace (recorded inside
 # tests/lib/isolate.sh): the API against sqlite3, the pages in headless

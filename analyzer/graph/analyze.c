@@ -1,325 +1,48 @@
 /*
- * analyzer/graph/analyze.c - `irqhop analyze TRACE... --db FILE [--label TEXT] [--replace]
- * [--window W]`.
+ * analyzer/graph/analyze.c - irqhop analyze's graphs, see analyze.h.
  *
- * Finds every CTF trace under each TRACE (a trace folder, an LTTng session
- * output, or an lttng-relayd output tree with one trace per host), checks
- * them all (metadata, already analyzed) before decoding anything, then runs,
- * for each trace in turn, src.ctf.fs -> filter.utils.muxer ->
- * sink.irqhop.sqlite in-process: each trace is its own run and its own
- * transaction.  The graph runs
- * through libbabeltrace2: the ctf and utils plugins are found where
- * babeltrace2 installs them, the sink class is created from the code linked
- * into irqhop (analyzer/sqlite/), so analyze works without the plugin
- * being installed.  Errors are one line on stderr (cli/cmd.h conventions);
- * library logging is kept quiet so that line is the only one.
+ * For each trace found (find.c) in turn: src.ctf.fs -> filter.utils.muxer ->
+ * sink.irqhop.sqlite in-process, each trace its own run and its own
+ * transaction.  The graph runs through libbabeltrace2: the ctf and utils
+ * plugins are found where babeltrace2 installs them, the sink class is
+ * created from the code linked into irqhop (analyzer/sqlite/), so analyze
+ * works without the plugin being installed.  Errors are one line on stderr
+ * (cli/cmd.h conventions); library logging is kept quiet so that line is
+ * the only one.
  */
 #include "config.h"
-#include "cli/cmd.h"
+#include "analyzer/graph/priv.h"
+#include "analyzer/graph/bterror.h"
 #include "analyzer/sqlite/sink.h"
+#include "analyzer/store/store.h"
+#include "collector/events/clock.h"
 
 #include <babeltrace2/babeltrace.h>
-#include <errno.h>
 #include <ctype.h>
-#include <dirent.h>
-#include <ftw.h>
-#include <stdbool.h>
-#include <getopt.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
-#include "analyzer/store/store.h"
 
-#define AN_PREFIX "irqhop analyze: "
-
-static void an_usage(FILE *out)
-{
-	fprintf(out,
-		"usage: irqhop analyze TRACE... --db FILE [--label TEXT] [--replace] [--window W]\n"
-		"\n"
-		"Reconstructs every interrupt's path from the irqhop events of each CTF trace\n"
-		"found under the TRACE folders (a trace, an LTTng output folder, or an\n"
-		"lttng-relayd output tree holding one trace per host) and adds one run per\n"
-		"trace to the SQLite database FILE (created if missing), tagged with the\n"
-		"trace's hostname.  Each run is written in one transaction: on any error\n"
-		"nothing of it is added.  A trace already in FILE (same trace UUID) is\n"
-		"refused before anything is decoded, unless --replace.\n"
-		"\n"
-		"  -d, --db FILE      database to write (required)\n"
-		"  -l, --label TEXT   run label (default: the label recorded in the trace)\n"
-		"  -r, --replace      analyze an already analyzed trace again: its old run is\n"
-		"                     deleted in the transaction that adds the new one\n"
-		"  -w, --window W     steal window: ns, or a duration such as 100ms, 1s\n"
-		"                     (default 100ms)\n"
-		"  -h, --help         show this help\n");
-}
-
-/* One CTF trace found under a TRACE argument. */
-struct an_trace {
-	char *dir;		/* folder holding its metadata file */
-	char uuid[37];		/* "" when the metadata has none */
-	uint64_t bytes;		/* size of its stream files */
-};
-
-/* CTF trace folders found under the TRACE arguments (each holds a metadata
- * file).  src.ctf.fs takes trace folders, not a session's output root, so
- * analyze finds them the way the babeltrace2 CLI does.  File scope because
- * nftw() passes no user data to its callback. */
-#define AN_MAX_TRACES 4096
-static struct {
-	struct an_trace *t;
-	int n, cap;
-	bool too_many, oom;
-} an_found;
-
-/* nftw callback: records the folder of each metadata file.  Returns 1 (stop
- * the walk) when out of memory or when there are too many. */
-static int an_find_metadata(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	if (type != FTW_F || strcmp(path + ftw->base, "metadata") != 0)
-		return 0;
-	if (an_found.n == AN_MAX_TRACES) {
-		an_found.too_many = true;
-		return 1;
-	}
-	if (an_found.n == an_found.cap) {
-		int cap = an_found.cap ? an_found.cap * 2 : 8;
-		struct an_trace *t = realloc(an_found.t, (size_t)cap * sizeof(*t));
-
-		if (!t) {
-			an_found.oom = true;
-			return 1;
-		}
-		an_found.t = t;
-		an_found.cap = cap;
-	}
-	memset(&an_found.t[an_found.n], 0, sizeof(an_found.t[0]));
-	an_found.t[an_found.n].dir = strndup(path, ftw->base ? (size_t)ftw->base - 1 : 0);
-	if (!an_found.t[an_found.n].dir) {
-		an_found.oom = true;
-		return 1;
-	}
-	an_found.n++;
-	return 0;
-}
-
-static void an_found_free(void)
-{
-	for (int i = 0; i < an_found.n; i++)
-		free(an_found.t[i].dir);
-	free(an_found.t);
-	memset(&an_found, 0, sizeof(an_found));
-}
-
-static int an_check_metadata(struct an_trace *t);
-
-/* Checks TRACE is a folder holding CTF traces and appends them to an_found,
- * before involving Babeltrace, whose own messages for these cases are long.
- * Returns 0, or -1 after printing the one-line error. */
-static int an_check_trace(const char *trace)
-{
-	struct stat sb;
-	int first = an_found.n, r;
-
-	if (stat(trace, &sb) != 0) {
-		fprintf(stderr, AN_PREFIX "trace %s: %s\n", trace, strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(sb.st_mode)) {
-		fprintf(stderr, AN_PREFIX "trace %s: not a folder (give the trace's output folder)\n", trace);
-		return -1;
-	}
-	r = nftw(trace, an_find_metadata, 16, FTW_PHYS);
-	if (r < 0) {
-		fprintf(stderr, AN_PREFIX "trace %s: cannot read: %s\n", trace, strerror(errno));
-		return -1;
-	}
-	if (an_found.too_many) {
-		fprintf(stderr, AN_PREFIX "trace %s: more than %d CTF traces\n", trace, AN_MAX_TRACES);
-		return -1;
-	}
-	if (r > 0 || an_found.oom) {
-		fprintf(stderr, AN_PREFIX "trace %s: out of memory\n", trace);
-		return -1;
-	}
-	if (an_found.n == first) {
-		fprintf(stderr, AN_PREFIX "no CTF trace in %s (no metadata file under it)\n", trace);
-		return -1;
-	}
-	for (int i = first; i < an_found.n; i++)
-		if (an_check_metadata(&an_found.t[i]))
-			return -1;
-	return 0;
-}
-
-/* Copies MSG into BUF as one line: newlines become "; ", trailing spaces go. */
-static void an_one_line(char *buf, size_t len, const char *msg)
-{
-	size_t j = 0;
-
-	for (size_t i = 0; msg[i] && j + 3 < len; i++) {
-		if (msg[i] == '\n') {
-			if (msg[i + 1]) {
-				buf[j++] = ';';
-				buf[j++] = ' ';
-			}
-		} else {
-			buf[j++] = msg[i];
-		}
-	}
-	while (j && buf[j - 1] == ' ')
-		j--;
-	buf[j] = '\0';
-}
-
-/* Prints the current thread's Babeltrace error as one line and clears it.
- * Causes are in append order, so index 0 is the root cause, the most
- * specific one: the sink's are meant for users and are printed as they are;
- * any other (the ctf source failed) is printed after WHAT and TRACE. */
+/* Prints the current thread's Babeltrace error as one line and clears it:
+ * the sink's causes are meant for users and are printed as they are; any
+ * other (the ctf source failed) is printed after WHAT and TRACE. */
 static void an_print_error(const char *what, const char *trace)
 {
-	const bt_error *error = bt_current_thread_take_error();
-	const bt_error_cause *root;
 	char line[1024];
 
-	if (!error || !bt_error_get_cause_count(error)) {
-		fprintf(stderr, AN_PREFIX "%s%s\n", what, trace);
-		goto end;
-	}
-	root = bt_error_borrow_cause_by_index(error, 0);
-	an_one_line(line, sizeof(line), bt_error_cause_get_message(root));
-	if (bt_error_cause_get_actor_type(root) == BT_ERROR_CAUSE_ACTOR_TYPE_COMPONENT &&
-	    bt_error_cause_component_actor_get_component_class_type(root) == BT_COMPONENT_CLASS_TYPE_SINK &&
-	    strcmp(bt_error_cause_component_actor_get_component_class_name(root), IH_SINK_CLASS_NAME) == 0)
+	if (ih_bt_error_line(line, sizeof(line)))
 		fprintf(stderr, AN_PREFIX "%s\n", line);
-	else
+	else if (line[0])
 		fprintf(stderr, AN_PREFIX "%s%s: %s\n", what, trace, line);
-end:
-	if (error)
-		bt_error_release(error);
-}
-
-/* Packet header of LTTng's packetized metadata (CTF 1.8 "metadata packet"),
- * native byte order. */
-struct an_meta_hdr {
-	uint32_t magic;
-	uint8_t uuid[16];
-	uint32_t checksum;
-	uint32_t content_size;	/* bits */
-	uint32_t packet_size;	/* bits */
-};
-#define AN_META_MAGIC 0x75D11D57u
-
-/* Finds the trace UUID of a plain-text metadata file F (`uuid = "..."`, the
- * first one, in the trace block) into OUT (37 bytes); "" when none. */
-static void an_text_uuid(FILE *f, char *out)
-{
-	char buf[65536];
-	size_t n;
-	const char *p;
-
-	out[0] = '\0';
-	if (fseeko(f, 0, SEEK_SET) != 0)
-		return;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	p = strstr(buf, "uuid");
-	while (p) {
-		const char *q = p + 4;
-
-		while (*q == ' ' || *q == '\t')
-			q++;
-		if (*q == '=') {
-			q++;
-			while (*q == ' ' || *q == '\t')
-				q++;
-			if (*q == '"' && strlen(q + 1) >= 36 && q[37] == '"') {
-				for (int i = 0; i < 36; i++)
-					out[i] = (char)tolower((unsigned char)q[1 + i]);
-				out[36] = '\0';
-				return;
-			}
-		}
-		p = strstr(p + 4, "uuid");
-	}
-}
-
-/* Checks that a packetized metadata file ends on a packet boundary:
- * libbabeltrace2 2.0.4 spins forever on a metadata file cut inside a packet
- * (a copy interrupted, a disk full), so this is refused up front.  Plain-text
- * metadata is left to Babeltrace.  Returns 0, or -1 after printing. */
-static int an_check_metadata(struct an_trace *t)
-{
-	const char *dir = t->dir;
-	char path[PATH_MAX];
-	struct an_meta_hdr h;
-	struct stat sb;
-	uint64_t off = 0;
-	FILE *f;
-	DIR *d;
-	struct dirent *de;
-	int ret = -1;
-
-	snprintf(path, sizeof(path), "%s/metadata", dir);
-	f = fopen(path, "rb");
-	if (!f || fstat(fileno(f), &sb) != 0) {
-		fprintf(stderr, AN_PREFIX "trace %s: cannot read metadata: %s\n", dir, strerror(errno));
-		goto end;
-	}
-	/* Bounded: each step advances by at least one header. */
-	while (off < (uint64_t)sb.st_size) {
-		if (fseeko(f, (off_t)off, SEEK_SET) != 0 || fread(&h, sizeof(h), 1, f) != 1) {
-			fprintf(stderr, AN_PREFIX "trace %s: metadata is truncated (cut inside a packet header)\n", dir);
-			goto end;
-		}
-		if (h.magic != AN_META_MAGIC) {
-			if (off == 0) {
-				an_text_uuid(f, t->uuid);
-				break;	/* plain-text metadata */
-			}
-			fprintf(stderr, AN_PREFIX "trace %s: metadata is corrupt (bad packet magic at byte %" PRIu64 ")\n",
-				dir, off);
-			goto end;
-		}
-		if (h.packet_size < 8 * sizeof(h) || h.content_size > h.packet_size ||
-		    off + h.packet_size / 8 > (uint64_t)sb.st_size) {
-			fprintf(stderr, AN_PREFIX "trace %s: metadata is truncated or corrupt (packet at byte %" PRIu64
-				" runs past the end of the file)\n", dir, off);
-			goto end;
-		}
-		if (off == 0)
-			snprintf(t->uuid, sizeof(t->uuid),
-				 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-				 h.uuid[0], h.uuid[1], h.uuid[2], h.uuid[3], h.uuid[4], h.uuid[5], h.uuid[6],
-				 h.uuid[7], h.uuid[8], h.uuid[9], h.uuid[10], h.uuid[11], h.uuid[12], h.uuid[13],
-				 h.uuid[14], h.uuid[15]);
-		off += h.packet_size / 8;
-	}
-	/* Stream files, for the progress estimate. */
-	d = opendir(dir);
-	while (d && (de = readdir(d)) != NULL) {
-		char p[PATH_MAX];
-		struct stat fsb;
-
-		if (de->d_name[0] == '.' || strcmp(de->d_name, "metadata") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		if (stat(p, &fsb) == 0 && S_ISREG(fsb.st_mode))
-			t->bytes += (uint64_t)fsb.st_size;
-	}
-	if (d)
-		closedir(d);
-	ret = 0;
-end:
-	if (f)
-		fclose(f);
-	return ret;
+	else
+		fprintf(stderr, AN_PREFIX "%s%s\n", what, trace);
 }
 
 struct an_graph {
@@ -428,17 +151,10 @@ end:
 	return ret;
 }
 
-static double an_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Progress on a terminal: one line on stderr, rewritten at most 5 times a
  * second. */
 struct an_progress {
+	FILE *out;		/* the terminal */
 	const char *what;	/* trace folder */
 	int idx, n;		/* this trace's number, of n */
 	uint64_t total_bytes;
@@ -455,22 +171,22 @@ struct an_progress {
 static void an_progress_cb(void *ctx, uint64_t events, int64_t ts)
 {
 	struct an_progress *p = ctx;
-	double now = an_now(), dt = now - p->t0;
+	double now = (double)ih_now_ns() / 1e9, dt = now - p->t0;
 
 	if (p->shown && now - p->last < 0.2)
 		return;
 	p->last = now;
 	p->shown = true;
-	fprintf(stderr, "\r\033[K" AN_PREFIX "[%d/%d] %s: %.2f M events, %.2f M events/s", p->idx, p->n,
+	fprintf(p->out, "\r\033[K" AN_PREFIX "[%d/%d] %s: %.2f M events, %.2f M events/s", p->idx, p->n,
 		p->what, (double)events / 1e6, dt > 0 ? (double)events / dt / 1e6 : 0.0);
 	if (p->has_range && p->end_ns > p->begin_ns) {
 		double share = (double)(ts - p->begin_ns) / (double)(p->end_ns - p->begin_ns);
 
 		share = share < 0 ? 0 : share > 0.99 ? 0.99 : share;
-		fprintf(stderr, ", ~%.1f of %.1f MB read (%.0f%%)", share * (double)p->total_bytes / 1e6,
+		fprintf(p->out, ", ~%.1f of %.1f MB read (%.0f%%)", share * (double)p->total_bytes / 1e6,
 			(double)p->total_bytes / 1e6, 100 * share);
 	}
-	fflush(stderr);
+	fflush(p->out);
 }
 
 /* Asks src.ctf.fs for the time span of trace DIR (query
@@ -515,10 +231,11 @@ end:
 	bt_value_put_ref(params);
 }
 
-/* Analyzes trace T into DB as one run.  Returns 0, or -1 after printing the
- * one-line error (nothing of the run is then in DB). */
+/* Analyzes trace T into DB as one run, showing progress on PROGRESS (the
+ * terminal; NULL: none).  Returns 0, or -1 after printing the one-line error
+ * (nothing of the run is then in DB). */
 static int an_one(struct an_trace *t, int idx, int n, const char *db, const char *label, const char *window,
-		  bool replace)
+		  bool replace, FILE *progress)
 {
 	struct an_graph g = { 0 };
 	struct ih_sink_result result = { 0 };
@@ -530,8 +247,9 @@ static int an_one(struct an_trace *t, int idx, int n, const char *db, const char
 
 	if (!realpath(t->dir, trace_abs))
 		snprintf(trace_abs, sizeof(trace_abs), "%s", t->dir);
-	t0 = an_now();
-	if (isatty(STDERR_FILENO)) {
+	t0 = (double)ih_now_ns() / 1e9;
+	if (progress) {
+		prog.out = progress;
 		prog.what = t->dir;
 		prog.idx = idx;
 		prog.n = n;
@@ -548,13 +266,13 @@ static int an_one(struct an_trace *t, int idx, int n, const char *db, const char
 		rs = bt_graph_run(g.graph);
 	} while (rs == BT_GRAPH_RUN_STATUS_AGAIN);
 	if (prog.shown)
-		fprintf(stderr, "\r\033[K");
+		fprintf(prog.out, "\r\033[K");
 	if (rs != BT_GRAPH_RUN_STATUS_OK || !result.committed) {
 		an_print_error("cannot read trace ", t->dir);
 		goto end;
 	}
 	{
-		double dt = an_now() - t0;
+		double dt = (double)ih_now_ns() / 1e9 - t0;
 
 		printf("irqhop analyze: run %" PRId64 " in %s: %" PRIu64 " irqs (%" PRIu64
 		       " incomplete), %" PRIu64 " events (%" PRIu64 " discarded) in %.2f s (%.2f M events/s)",
@@ -571,68 +289,121 @@ end:
 	return ret;
 }
 
-int ih_analyze_main(int argc, char **argv)
+/* Removes a database file and its companions (a run that died before
+ * committing, in a file that did not exist before it).  Never fails. */
+static void an_unlink_db(const char *db)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "label", required_argument, NULL, 'l' },
-		{ "replace", no_argument, NULL, 'r' },
-		{ "window", required_argument, NULL, 'w' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *db = NULL, *label = NULL, *window = NULL;
-	bool replace = false;
-	int c, ret = 1, failed = 0;
+	static const char *const ext[] = { "", "-wal", "-shm", "-journal" };
+	char p[PATH_MAX + 16];
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":d:l:rw:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			db = optarg;
-			break;
-		case 'l':
-			label = optarg;
-			break;
-		case 'r':
-			replace = true;
-			break;
-		case 'w':
-			window = optarg;
-			break;
-		case 'h':
-			an_usage(stdout);
-			return 0;
-		case ':':
-			fprintf(stderr, AN_PREFIX "option '%s' needs a value (try 'irqhop analyze --help')\n",
-				argv[optind - 1]);
-			return 2;
-		default:
-			fprintf(stderr, AN_PREFIX "unknown option '%s' (try 'irqhop analyze --help')\n",
-				argv[optind - 1]);
-			return 2;
+	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", db, ext[i]);
+		unlink(p);
+	}
+}
+
+/* The last non-empty line of F (at most LEN - 1 bytes of it) into BUF; ""
+ * when none.  Never fails. */
+static void an_last_line(FILE *f, char *buf, size_t len)
+{
+	char line[1024];
+
+	buf[0] = '\0';
+	rewind(f);
+	while (fgets(line, sizeof(line), f)) {
+		size_t n = strcspn(line, "\r\n");
+
+		line[n] = '\0';
+		if (n) {
+			if (n >= len)
+				n = len - 1;
+			memcpy(buf, line, n);
+			buf[n] = '\0';
 		}
 	}
-	if (optind >= argc) {
-		fprintf(stderr, AN_PREFIX "missing TRACE (usage: irqhop analyze TRACE... --db FILE)\n");
-		return 2;
+}
+
+/* an_one() in a child process.  libbabeltrace2 2.0.4 aborts (an assertion)
+ * on some valid-looking metadata (e.g. a sequence in an event's context):
+ * in-process that would kill irqhop analyze with no line of its own and
+ * leave a new database file behind.  The child's stderr goes to a temporary
+ * file: when the child exits, it is copied to ours (the one-line error of a
+ * failed run); when a signal killed it, we print one line naming the trace
+ * and the cause (the library's last line, its assertion) instead, and
+ * remove the database file if it did not exist before.  Progress goes
+ * straight to the terminal.  Returns 0, or -1 after printing one line. */
+static int an_one_isolated(struct an_trace *t, int idx, int n, const struct ih_analyze_opts *o)
+{
+	struct stat sb;
+	bool existed = stat(o->db, &sb) == 0 || errno != ENOENT;
+	FILE *errf = tmpfile();
+	int status = 0, ret = -1;
+	pid_t pid;
+
+	if (!errf) {
+		fprintf(stderr, AN_PREFIX "cannot create a temporary file: %s\n", strerror(errno));
+		return -1;
 	}
-	if (!db) {
-		fprintf(stderr, AN_PREFIX "--db FILE is required\n");
-		return 2;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, AN_PREFIX "cannot fork: %s\n", strerror(errno));
+		fclose(errf);
+		return -1;
 	}
-	if (!*db) {
-		fprintf(stderr, AN_PREFIX "--db needs a file name\n");
-		return 2;
+	if (pid == 0) {
+		FILE *progress = NULL;
+		int r;
+
+		if (isatty(STDERR_FILENO)) {
+			int tty = dup(STDERR_FILENO);
+
+			progress = tty >= 0 ? fdopen(tty, "w") : NULL;
+		}
+		if (dup2(fileno(errf), STDERR_FILENO) < 0)
+			_exit(1);
+		r = an_one(t, idx, n, o->db, o->label, o->window, o->replace, progress);
+		if (progress)
+			fclose(progress);
+		fclose(errf);
+		fflush(NULL);
+		exit(r ? 1 : 0);
 	}
-	if (window && ih_sink_parse_window(window) <= 0) {
-		fprintf(stderr, AN_PREFIX "--window '%s' is not a positive duration (ns, or a number with "
-			"ns, us, ms or s, e.g. 100ms)\n", window);
-		return 2;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status)) {
+		char buf[4096];
+		size_t k;
+
+		rewind(errf);
+		while ((k = fread(buf, 1, sizeof(buf), errf)) > 0)
+			fwrite(buf, 1, k, stderr);
+		ret = WEXITSTATUS(status) == 0 ? 0 : -1;
+	} else {
+		char why[512];
+		size_t k;
+		int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+
+		an_last_line(errf, why, sizeof(why));
+		/* Babeltrace decorates its assertion line: keep the words. */
+		for (k = 0; why[k] && !isalnum((unsigned char)why[k]); k++)
+			;
+		fprintf(stderr, AN_PREFIX "cannot read trace %s: libbabeltrace2 died of signal %d (%s)%s%s\n", t->dir,
+			sig, strsignal(sig), why[k] ? ": " : "", why + k);
+		if (!existed)
+			an_unlink_db(o->db);
 	}
-	for (int i = optind; i < argc; i++)
-		if (an_check_trace(argv[i]))
+	fclose(errf);
+	return ret;
+}
+
+int ih_analyze_traces(char *const *traces, int ntraces, const struct ih_analyze_opts *o)
+{
+	int ret = 1, failed = 0;
+
+	for (int i = 0; i < ntraces; i++)
+		if (an_check_trace(traces[i]))
 			goto end;
 	/* Refuse a trace already analyzed before decoding anything. */
 	for (int i = 0; i < an_found.n; i++) {
@@ -641,13 +412,13 @@ int ih_analyze_main(int argc, char **argv)
 
 		if (!an_found.t[i].uuid[0])
 			continue;
-		if (ih_store_lookup_uuid(db, an_found.t[i].uuid, &id, err, sizeof(err))) {
+		if (ih_store_lookup_uuid(o->db, an_found.t[i].uuid, &id, err, sizeof(err))) {
 			fprintf(stderr, AN_PREFIX "%s\n", err);
 			goto end;
 		}
-		if (id && !replace) {
+		if (id && !o->replace) {
 			fprintf(stderr, AN_PREFIX "trace %s was already analyzed as run %" PRId64 " in %s "
-				"(trace uuid %s; --replace analyzes it again)\n", an_found.t[i].dir, id, db,
+				"(trace uuid %s; --replace analyzes it again)\n", an_found.t[i].dir, id, o->db,
 				an_found.t[i].uuid);
 			goto end;
 		}
@@ -664,7 +435,7 @@ int ih_analyze_main(int argc, char **argv)
 	 * command prints as one line. */
 	bt_logging_set_global_level(BT_LOGGING_LEVEL_NONE);
 	for (int i = 0; i < an_found.n; i++)
-		if (an_one(&an_found.t[i], i + 1, an_found.n, db, label, window, replace))
+		if (an_one_isolated(&an_found.t[i], i + 1, an_found.n, o))
 			failed++;
 	if (failed && an_found.n > 1)
 		fprintf(stderr, AN_PREFIX "%d of %d traces failed (the others were added)\n", failed, an_found.n);

@@ -34,11 +34,4 @@ struct ih_live_opts {
  * nothing half-written), 2 on a usage error (bad URL) or when the relay
  * cannot be reached at start; err holds one line for the last failure. */
 int ih_analyze_live(const struct ih_live_opts *o, const sigset_t *stop, char *err, size_t errlen);
-
-/* Entry point for `irqhop analyze --live URL --db FILE [--label TEXT]
- * [--window W] [--runs N] [--idle-timeout S] [--verbose]`: argv as given
- * to ih_analyze_main (argv[0] "analyze").  Blocks SIGINT, SIGTERM and SIGHUP
- * for the call and restores the mask.  Returns the exit status (cli/cmd.h
- * conventions). */
-int ih_analyze_live_main(int argc, char **argv);
 #endif

@@ -52,11 +52,6 @@ static const char *const hop_names[IH_HOP_COUNT_] = {
 	[IH_HOP_TOTAL] = "total",
 };
 
-const char *ih_cat_event_name(enum ih_ev ev)
-{
-	return (unsigned)ev < IH_EV_COUNT_ ? ev_names[ev] : NULL;
-}
-
 int ih_cat_event_from_name(const char *name)
 {
 	const size_t plen = sizeof(IH_CAT_PROVIDER_PREFIX) - 1;

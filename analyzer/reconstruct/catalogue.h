@@ -70,10 +70,6 @@ enum ih_hop {
 	IH_HOP_COUNT_
 };
 
-/* Returns the event's name without the provider prefix ("irq_raise"), or
- * NULL for IH_EV_OTHER / out-of-range values. */
-const char *ih_cat_event_name(enum ih_ev ev);
-
 /* Maps a full trace event name ("irqhop:irq_raise") to its enum.  Returns -1
  * for a name outside the irqhop provider, IH_EV_OTHER for an irqhop event the
  * analyzer does not use (vcpu_runstate, lock_stat...). */

@@ -165,6 +165,7 @@ struct rec_irq {
 struct rec_bracket {
 	uint64_t key;		/* vtid key, see vtid_key(); must stay first */
 	bool open;
+	bool tainted;		/* opened inside a loss range: never used */
 	int64_t ts;
 	uint64_t lock_wait_ns;
 	uint32_t pcpu;
@@ -175,6 +176,7 @@ struct ih_rec {
 	void *ctx;
 	struct rec_map irqs;
 	struct rec_map brackets;
+	int64_t loss_until;	/* end of the latest loss range, INT64_MIN: none */
 	struct ih_rec_stats stats;
 };
 
@@ -227,6 +229,7 @@ struct ih_rec *ih_rec_create(ih_rec_emit_fn emit, void *ctx)
 		goto error;
 	rec->emit = emit;
 	rec->ctx = ctx;
+	rec->loss_until = INT64_MIN;
 	if (map_init(&rec->irqs, sizeof(struct rec_irq), 1024))
 		goto error;
 	if (map_init(&rec->brackets, sizeof(struct rec_bracket), 64))
@@ -407,6 +410,7 @@ static int rec_bracket(struct ih_rec *rec, const struct ih_rec_event *ev)
 		/* An entry while a bracket is open means the exit was lost:
 		 * the new entry starts a new run either way. */
 		b->open = true;
+		b->tainted = ev->ts <= rec->loss_until;
 		b->ts = ev->ts;
 		b->lock_wait_ns = ev->lock_wait_ns;
 		b->pcpu = ev->pcpu;
@@ -510,7 +514,7 @@ int ih_rec_feed(struct ih_rec *rec, const struct ih_rec_event *ev)
 		/* The queue hop ends at the entry of the tasklet run this
 		 * inject happens in, whichever interrupt that entry names. */
 		b = map_find(&rec->brackets, vtid_key(ev));
-		if (b && b->open) {
+		if (b && b->open && !b->tainted) {
 			irq_mark(irq, M_TENTRY, b->ts);
 			irq_set(irq, IH_COL_RUN_LOCK, (int64_t)b->lock_wait_ns);
 			irq_set(irq, IH_COL_TASK_PCPU, b->pcpu);
@@ -532,8 +536,10 @@ int ih_rec_feed(struct ih_rec *rec, const struct ih_rec_event *ev)
 	return 0;
 }
 
-void ih_rec_discontinuity(struct ih_rec *rec)
+void ih_rec_discontinuity(struct ih_rec *rec, int64_t until_ns)
 {
+	if (until_ns > rec->loss_until)
+		rec->loss_until = until_ns;
 	for (size_t i = 0; i < rec->brackets.cap; i++) {
 		struct rec_bracket *b = (struct rec_bracket *)(rec->brackets.slots + i * rec->brackets.esize);
 

@@ -104,11 +104,15 @@ void ih_rec_destroy(struct ih_rec *rec);
  * is then only good for ih_rec_destroy()). */
 int ih_rec_feed(struct ih_rec *rec, const struct ih_rec_event *ev);
 
-/* Tells REC that events may have been lost here (a discarded-events
- * message): every open tasklet bracket is closed, so injects after the gap
- * are never attached to a run whose tasklet_exit may have been lost (their
- * interrupts are stored incomplete instead).  Cannot fail. */
-void ih_rec_discontinuity(struct ih_rec *rec);
+/* Tells REC that events may have been lost somewhere up to UNTIL_NS (a
+ * discarded-events message, fed at its range's beginning; UNTIL_NS its
+ * range's end, INT64_MIN when unknown).  The lost events may sit anywhere in
+ * the range, so no tasklet bracket that spans part of it is trusted: every
+ * open bracket is closed, and a bracket opened at or before UNTIL_NS is
+ * never used.  Injects are then never attached to a run whose tasklet_exit
+ * (and the next run's entry) may have been lost: their interrupts are
+ * stored incomplete (queue and assist NULL) instead.  Cannot fail. */
+void ih_rec_discontinuity(struct ih_rec *rec, int64_t until_ns);
 
 /* Emits every interrupt still in flight as incomplete, in irq_id order, and
  * forgets them.  Returns 0, or -1 as ih_rec_feed(). */

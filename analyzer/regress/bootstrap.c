@@ -5,6 +5,7 @@
  */
 #include "config.h"
 #include "analyzer/regress/internal.h"
+#include "schemas/percentile.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -12,27 +13,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Nearest-rank q-quantile of sorted x (as hop_stats: the first value whose
- * rank reaches q * n). */
+/* Nearest-rank q-quantile of sorted x (the rule of schemas/percentile.h,
+ * as hop_stats: the value of rank ih_pct_rank(q, n)). */
 int64_t reg_quantile(const struct reg_vec *x, double q)
 {
-	double k = ceil(q * (double)x->n - 1e-9);
-	size_t i = k < 1 ? 0 : (size_t)k - 1;
-
-	return x->v[i < x->n ? i : x->n - 1];
+	return x->v[ih_pct_rank(q, x->n) - 1];
 }
 
 /* One bootstrap replicate of the q-quantile of sorted x (exact; see the
  * header comment). */
 static double reg_boot_quantile(struct reg_rng *r, const struct reg_vec *x, double q)
 {
-	double n = (double)x->n, k = ceil(q * n - 1e-9);
+	double n = (double)x->n, k = (double)ih_pct_rank(q, x->n);
 	double u, j;
 
-	if (k < 1)
-		k = 1;
-	if (k > n)
-		k = n;
 	u = reg_beta(r, k, n - k + 1.0);
 	j = ceil(u * n);
 	if (j < 1)
@@ -71,9 +65,7 @@ static double reg_block_quantile(struct reg_rng *r, const struct reg_vec *x, dou
 		w[reg_index(r, x->nb)]++;
 	for (size_t b = 0; b < x->nb; b++)
 		total += (double)w[b] * (double)(x->boff[b + 1] - x->boff[b]);
-	rank = ceil(q * total - 1e-9);
-	if (rank < 1)
-		rank = 1;
+	rank = (double)ih_pct_rank(q, (uint64_t)total);
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		double c = 0;

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 #include "analyzer/regress/internal.h"
+#include "schemas/percentile.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -64,7 +65,8 @@ int reg_history_load(sqlite3 *db, int64_t base, int64_t cand, struct reg_history
 		goto sqlerr;
 	for (size_t i = 0; i < h->nruns; i++) {
 		char path[64] = "", hop[64] = "";
-		double cum = 0, n = 0, max = 0, p50 = -1, p99 = -1;
+		uint64_t cum = 0, max = 0, r50 = 0, r99 = 0;
+		double p50 = -1, p99 = -1;
 		int more = 1;
 
 		sqlite3_reset(st);
@@ -106,8 +108,8 @@ int reg_history_load(sqlite3 *db, int64_t base, int64_t cand, struct reg_history
 						free(row->hop);
 						goto oom;
 					}
-					row->p50 = p50 < 0 ? max : fmin(p50, max);
-					row->p99 = p99 < 0 ? max : fmin(p99, max);
+					row->p50 = p50 < 0 ? (double)max : p50;
+					row->p99 = p99 < 0 ? (double)max : p99;
 					h->rrun[h->nrows] = i;
 					h->nrows++;
 				}
@@ -119,14 +121,15 @@ int reg_history_load(sqlite3 *db, int64_t base, int64_t cand, struct reg_history
 				snprintf(hop, sizeof(hop), "%s", rh);
 				cum = 0;
 				p50 = p99 = -1;
-				n = sqlite3_column_double(st, 4);
-				max = sqlite3_column_double(st, 5);
+				r50 = ih_pct_rank(0.50, (uint64_t)sqlite3_column_int64(st, 4));
+				r99 = ih_pct_rank(0.99, (uint64_t)sqlite3_column_int64(st, 4));
+				max = (uint64_t)sqlite3_column_int64(st, 5);
 			}
-			cum += sqlite3_column_double(st, 3);
-			if (p50 < 0 && cum >= 0.50 * n)
-				p50 = sqlite3_column_double(st, 2);
-			if (p99 < 0 && cum >= 0.99 * n)
-				p99 = sqlite3_column_double(st, 2);
+			cum += (uint64_t)sqlite3_column_int64(st, 3);
+			if (p50 < 0 && cum >= r50)
+				p50 = (double)ih_pct_bucket_value((uint64_t)sqlite3_column_int64(st, 2), max);
+			if (p99 < 0 && cum >= r99)
+				p99 = (double)ih_pct_bucket_value((uint64_t)sqlite3_column_int64(st, 2), max);
 		}
 	}
 	sqlite3_finalize(st);

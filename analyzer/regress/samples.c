@@ -5,6 +5,7 @@
  */
 #include "config.h"
 #include "analyzer/regress/internal.h"
+#include "schemas/order.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -45,65 +46,35 @@ static void reg_vec_free(struct reg_vec *a)
 	memset(a, 0, sizeof(*a));
 }
 
-static int reg_cmp_i64(const void *a, const void *b)
+/* Sorts a[0..n) ascending with the project's one radix sort
+ * (ih_order_sort, schemas/order.h) through PAIRS (room for n): a value
+ * becomes a pair's dur_ns with its sign bit flipped, so that unsigned order
+ * is signed order, and irq_id 0 (whose byte passes the sort skips).  -1
+ * when out of memory. */
+static int reg_sort(int64_t *a, size_t n, struct ih_order_pair *pairs)
 {
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	const uint64_t sign = UINT64_C(1) << 63;
 
-	return (x > y) - (x < y);
-}
-
-/* Sorts a[0..n) (LSD radix sort on value - min, 11-bit digits, as many
- * passes as the range needs: durations span about 34 bits, so 4 passes),
- * using tmp[0..n).  Never fails. */
-static void reg_radix(int64_t *a, size_t n, int64_t *tmp)
-{
-	int64_t lo = INT64_MAX, hi = INT64_MIN;
-	uint64_t range;
-	int64_t *src = a, *dst = tmp;
-
-	if (n < 64) {
-		qsort(a, n, sizeof(*a), reg_cmp_i64);
-		return;
-	}
 	for (size_t i = 0; i < n; i++) {
-		if (a[i] < lo)
-			lo = a[i];
-		if (a[i] > hi)
-			hi = a[i];
+		pairs[i].dur_ns = (uint64_t)a[i] ^ sign;
+		pairs[i].irq_id = 0;
 	}
-	range = (uint64_t)hi - (uint64_t)lo;
-	for (unsigned shift = 0; shift < 64 && (range >> shift); shift += 11) {
-		size_t cnt[2048] = { 0 }, sum = 0;
-
-		for (size_t i = 0; i < n; i++)
-			cnt[(((uint64_t)src[i] - (uint64_t)lo) >> shift) & 2047]++;
-		for (size_t d = 0; d < 2048; d++) {
-			size_t c = cnt[d];
-
-			cnt[d] = sum;
-			sum += c;
-		}
-		for (size_t i = 0; i < n; i++)
-			dst[cnt[(((uint64_t)src[i] - (uint64_t)lo) >> shift) & 2047]++] = src[i];
-		{
-			int64_t *t = src;
-
-			src = dst;
-			dst = t;
-		}
-	}
-	if (src != a)
-		memcpy(a, src, n * sizeof(*a));
+	if (ih_order_sort(pairs, n) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		a[i] = (int64_t)(pairs[i].dur_ns ^ sign);
+	return 0;
 }
 
 /* Turns the loaded pairs into the sorted arrays, spans of [t0, t1] cut in
  * REG_BLOCKS: values are distributed to their span (counting sort), then
- * each span and the run's values are sorted (radix).  -1 when out of
+ * each span and the run's values are sorted (reg_sort).  -1 when out of
  * memory (A is then freed by the caller). */
 static int reg_vec_finish(struct reg_vec *a, int64_t t0, int64_t t1)
 {
 	uint64_t span = (uint64_t)(t1 - t0) / REG_BLOCKS + 1;
 	size_t cnt[REG_BLOCKS] = { 0 }, off[REG_BLOCKS + 1], pos[REG_BLOCKS];
+	struct ih_order_pair *keys;
 
 	if (!a->n)
 		return 0;
@@ -124,22 +95,31 @@ static int reg_vec_finish(struct reg_vec *a, int64_t t0, int64_t t1)
 	memcpy(pos, off, sizeof(pos));
 	for (size_t i = 0; i < a->n; i++)
 		a->bv[pos[a->raw[i].start]++] = a->raw[i].val;
-	/* The pairs are done with: their memory (2n values) is the radix
-	 * sort's scratch. */
+	/* The loaded pairs are done with: their memory becomes the sort's
+	 * (the same size, n pairs). */
+	free(a->raw);
+	a->cap = 0;
+	a->raw = NULL;
+	keys = malloc(a->n * sizeof(*keys));
+	if (!keys)
+		return -1;
 	a->nb = 0;
 	for (size_t b = 0; b < REG_BLOCKS; b++) {
 		if (!cnt[b])
 			continue;
-		reg_radix(a->bv + off[b], cnt[b], (int64_t *)a->raw);
+		if (reg_sort(a->bv + off[b], cnt[b], keys) != 0)
+			goto oom;
 		a->boff[a->nb++] = off[b];
 	}
 	a->boff[a->nb] = a->n;
 	memcpy(a->v, a->bv, a->n * sizeof(*a->v));
-	reg_radix(a->v, a->n, (int64_t *)a->raw);
-	free(a->raw);
-	a->raw = NULL;
-	a->cap = 0;
+	if (reg_sort(a->v, a->n, keys) != 0)
+		goto oom;
+	free(keys);
 	return 0;
+oom:
+	free(keys);
+	return -1;
 }
 
 

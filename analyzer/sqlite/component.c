@@ -12,6 +12,7 @@
  */
 #include "config.h"
 #include "analyzer/sqlite/priv.h"
+#include "analyzer/graph/bterror.h"
 #include "analyzer/store/store.h"
 #include "collector/events/clock.h"
 
@@ -142,9 +143,19 @@ bt_component_class_sink_consume_method_status ih_sink_consume(bt_self_component_
 	case BT_MESSAGE_ITERATOR_NEXT_STATUS_MEMORY_ERROR:
 		status = BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_MEMORY_ERROR;
 		goto end;
-	default:
-		SINK_ERROR_CAUSE(sink, "Cannot read the input trace.");
+	default: {
+		/* The stock CLI prints this cause first: it names the trace
+		 * and repeats the upstream root cause, as irqhop analyze's
+		 * line does. */
+		char why[512];
+		const struct sink_run *run = sink->last_run ? sink->last_run : sink->nruns ? sink->runs[0] : NULL;
+
+		ih_bt_error_peek_line(why, sizeof(why));
+		SINK_ERROR_CAUSE(sink, "Cannot read trace %s: %s",
+				 run ? sink_run_trace_text(sink, run) : sink->trace_param ? sink->trace_param : "(input)",
+				 why[0] ? why : "the upstream message iterator failed");
 		goto error;
+	}
 	}
 	if (!sink->t_start_ns)
 		sink->t_start_ns = ih_now_ns();

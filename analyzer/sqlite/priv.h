@@ -77,6 +77,7 @@ struct sink_run {
 	struct ih_steal *steal;		/* created at the run's first event */
 	struct ih_store_run *srun;
 	char *host, *uuid, *trace_name;
+	char *path;			/* folder of its first stream's file, if known */
 	char *run_label, *tasklet_mode, *notifier_mode, *scenario;
 	bool has_times;
 	int64_t start_ns, end_ns;

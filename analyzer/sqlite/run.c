@@ -22,6 +22,7 @@ void sink_run_free(struct sink_run *run)
 	free(run->host);
 	free(run->uuid);
 	free(run->trace_name);
+	free(run->path);
 	free(run->run_label);
 	free(run->tasklet_mode);
 	free(run->notifier_mode);
@@ -61,9 +62,25 @@ const char *sink_run_trace_text(const struct ih_sink *sink, const struct sink_ru
 {
 	if (sink->trace_param && sink->nruns == 1)
 		return sink->trace_param;
-	if (run->trace_name)
+	if (run->trace_name && run->trace_name[0])
 		return run->trace_name;
-	return sink->trace_param ? sink->trace_param : "";
+	/* A trace without a name (no hostname in its environment): its
+	 * folder, which src.ctf.fs gives as its streams' file names. */
+	if (run->path)
+		return run->path;
+	return sink->trace_param ? sink->trace_param : "(unnamed trace)";
+}
+
+/* The folder of STREAM's file when its name is a path (src.ctf.fs names
+ * each stream by its file); NULL otherwise or when out of memory. */
+static char *stream_folder(const bt_stream *stream)
+{
+	const char *name = bt_stream_get_name(stream);
+	const char *slash = name ? strrchr(name, '/') : NULL;
+
+	if (!slash || slash == name)
+		return NULL;
+	return strndup(name, (size_t)(slash - name));
 }
 
 /* Starts the run of the trace a stream belongs to (on the trace's first
@@ -105,6 +122,7 @@ int sink_stream_beginning(struct ih_sink *sink, const bt_message *msg)
 	uuid = bt_trace_get_uuid(trace);
 	if (uuid && !(run->uuid = uuid_text(uuid)))
 		goto oom;
+	run->path = stream_folder(stream);
 	run->srun = ih_store_run_begin(sink->store, sink_run_trace_text(sink, run), run->uuid, sink->replace,
 				       sink->err, sizeof(sink->err));
 	if (!run->srun) {
@@ -119,15 +137,20 @@ end:
 	return ret;
 }
 
-/* Counts a discarded-events message against its stream's run.  Lost
- * tasklet_exit events would leave a bracket open and attach later injects to
- * the wrong run, so the trace's open brackets are closed: interrupts served
- * across the gap are then stored incomplete, never wrong.  Returns 0, or -1
- * after appending an error cause. */
+/* Counts a discarded-events message against its stream's run, and tells the
+ * run's reconstruction where events may be missing.  Babeltrace sends the
+ * message (at its range's beginning) before the packet whose header counts
+ * the loss, but the lost events may come anywhere up to the range's end,
+ * after that packet's last event: so the range's end is passed on, and no
+ * tasklet bracket spanning part of the range is trusted (rec.h).  Lost
+ * tasklet_exit events would otherwise attach later injects to the wrong
+ * run: interrupts served across the gap are stored incomplete, never wrong.
+ * Returns 0, or -1 after appending an error cause. */
 int sink_discarded(struct ih_sink *sink, const bt_message *msg)
 {
 	const bt_stream *stream = bt_message_discarded_events_borrow_stream_const(msg);
 	struct sink_run *run = sink_run_of_trace(sink, bt_stream_borrow_trace_const(stream));
+	int64_t until = INT64_MIN;
 	uint64_t n = 0;
 
 	if (!run) {
@@ -159,6 +182,10 @@ int sink_discarded(struct ih_sink *sink, const bt_message *msg)
 		}
 		run->disc[i].count += n;
 	}
-	ih_rec_discontinuity(run->rec);
+	if (bt_stream_class_discarded_events_have_default_clock_snapshots(bt_stream_borrow_class_const(stream)) &&
+	    bt_clock_snapshot_get_ns_from_origin(bt_message_discarded_events_borrow_end_default_clock_snapshot_const(msg),
+						 &until) != BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK)
+		until = INT64_MAX;	/* beyond the clock's range: trust no later bracket */
+	ih_rec_discontinuity(run->rec, until);
 	return 0;
 }

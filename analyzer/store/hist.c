@@ -3,6 +3,7 @@
  */
 #include "config.h"
 #include "analyzer/store/hist.h"
+#include "schemas/percentile.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -80,38 +81,18 @@ int ih_hist_add(struct ih_hist *h, uint64_t v)
 	return 0;
 }
 
-int ih_hist_merge(struct ih_hist *dst, const struct ih_hist *src)
-{
-	if (!src->count)
-		return 0;
-	if (hist_alloc(dst))
-		return -1;
-	for (size_t i = 0; i < IH_HIST_NBUCKETS; i++)
-		dst->counts[i] += src->counts[i];
-	dst->count += src->count;
-	dst->sum = sat_add(dst->sum, src->sum);
-	if (src->min < dst->min)
-		dst->min = src->min;
-	if (src->max > dst->max)
-		dst->max = src->max;
-	return 0;
-}
-
 uint64_t ih_hist_percentile(const struct ih_hist *h, double q)
 {
-	uint64_t cum = 0;
+	uint64_t cum = 0, rank;
 
 	if (!h->count)
 		return 0;
+	/* The one rule (schemas/percentile.h), as the hop_stats view. */
+	rank = ih_pct_rank(q, h->count);
 	for (size_t i = 0; i < IH_HIST_NBUCKETS; i++) {
 		cum += h->counts[i];
-		/* Same comparison as the hop_stats view (cum >= q * n, in
-		 * floating point) so C and SQL agree on every rank. */
-		if (h->counts[i] && (double)cum >= q * (double)h->count) {
-			uint64_t hi = ih_hist_bucket_hi(i);
-
-			return hi < h->max ? hi : h->max;
-		}
+		if (h->counts[i] && cum >= rank)
+			return ih_pct_bucket_value(ih_hist_bucket_hi(i), h->max);
 	}
 	return h->max;
 }

@@ -37,10 +37,6 @@ void ih_hist_fini(struct ih_hist *h);
  * allocated (H is then unchanged). */
 int ih_hist_add(struct ih_hist *h, uint64_t v);
 
-/* Adds every value of SRC into DST (multi-trace runs).  Returns 0, or -1 on
- * allocation failure (DST unchanged). */
-int ih_hist_merge(struct ih_hist *dst, const struct ih_hist *src);
-
 /* Bucket index of V, and the inclusive bounds of bucket IDX
  * (IDX < IH_HIST_NBUCKETS).  Pure functions. */
 size_t ih_hist_index(uint64_t v);

@@ -95,9 +95,6 @@ struct ih_store_run *ih_store_run_begin(struct ih_store *st, const char *trace, 
  * -1 with err set when out of memory or when the writer failed. */
 int ih_store_add_irq(struct ih_store_run *run, const struct ih_rec_row *row, char *err, size_t errlen);
 
-/* Histogram of one path's hop (IH_HOP_TOTAL: complete interrupts' total). */
-const struct ih_hist *ih_store_hist(const struct ih_store_run *run, enum ih_path path, enum ih_hop hop);
-
 /* Writes what the run holds besides its interrupts: hop_hist, hop_summary,
  * path_summary, vcpu, steal, pcpu_stat and lock_stat (from STEAL, finished,
  * may be NULL), completes the run row from INFO and fills *res.  Returns 0,
@@ -127,9 +124,10 @@ int ih_store_commit(struct ih_store *st, char *err, size_t errlen);
  * to roll back the transaction when the connection closes). */
 void ih_store_destroy(struct ih_store *st);
 
-/* Test hook: when the environment variable IRQHOP_TEST_STOP_AT equals NAME
- * ("decoding", "finishing", "indexing", "committing"), the process stops
- * itself with SIGSTOP so a test can SIGKILL it at exactly that point of a
- * run.  Does nothing otherwise.  Cannot fail. */
+/* Test hook, called at the named points of a run ("decoding", "finishing",
+ * "indexing", "committing").  Does nothing in shipped binaries; in the test
+ * program tests/irqhop-testhooks it stops the process with SIGSTOP when
+ * IRQHOP_TEST_STOP_AT equals NAME, so a test can SIGKILL it at exactly that
+ * point (analyzer/store/testpoint.c says how).  Cannot fail. */
 void ih_test_point(const char *name);
 #endif

@@ -19,7 +19,7 @@ static void assist_run(struct ih_tasklet *t, void *data)
 	struct cds_wfcq_node *n;
 
 	(void)t;
-	while ((n = ih_wfcq_dequeue__x(&a->head, &a->tail)) != NULL) {
+	while ((n = ih_wfcq_dequeue_single(&a->head, &a->tail)) != NULL) {
 		struct ih_irq *irq = caa_container_of(n, struct ih_irq, node);
 		uint64_t wait = ih_spin_lock(a->event_lock, slot);
 
@@ -49,7 +49,7 @@ void ih_assist_destroy(struct ih_assist *a)
 {
 	struct cds_wfcq_node *n;
 
-	while ((n = ih_wfcq_dequeue__x(&a->head, &a->tail)) != NULL)
+	while ((n = ih_wfcq_dequeue_single(&a->head, &a->tail)) != NULL)
 		free(caa_container_of(n, struct ih_irq, node));
 	cds_wfcq_destroy(&a->head, &a->tail);
 }

@@ -33,8 +33,8 @@ int ih_host_create(const struct ih_scenario *sc, struct ih_host **out, char *err
 	atomic_init(&h->acked, 0);
 	atomic_init(&h->stop, false);
 	atomic_init(&h->interrupted, false);
-	ih_notify_init(&h->acked_notify);
-	ih_notify_init(&h->stop_notify);
+	ih_evcount_init(&h->acked_notify);
+	ih_evcount_init(&h->stop_notify);
 	h->cpus = aligned_alloc(64, sizeof(*h->cpus) * h->ncpus);
 	if (h->cpus)
 		memset(h->cpus, 0, sizeof(*h->cpus) * h->ncpus);
@@ -183,11 +183,11 @@ int ih_host_run(struct ih_host *h, char *err, size_t errlen)
 	 * thread has nothing else to do. */
 	end = ih_now_ns() + (uint64_t)(h->sc.duration_s * 1e9);
 	for (;;) {
-		unsigned seq = ih_notify_seq(&h->stop_notify);
+		unsigned seq = ih_evcount_seq(&h->stop_notify);
 
 		if (atomic_load(&h->interrupted) || ih_now_ns() >= end)
 			break;
-		ih_notify_wait(&h->stop_notify, seq, end);
+		ih_evcount_wait(&h->stop_notify, seq, end);
 	}
 	atomic_store(&h->producing, false);
 	for (unsigned i = 0; i < h->ndevices; i++)
@@ -197,11 +197,11 @@ int ih_host_run(struct ih_host *h, char *err, size_t errlen)
 	 * interrupt has been acknowledged. */
 	deadline = ih_now_ns() + IH_DRAIN_TIMEOUT_NS;
 	for (;;) {
-		unsigned seq = ih_notify_seq(&h->acked_notify);
+		unsigned seq = ih_evcount_seq(&h->acked_notify);
 
 		if (atomic_load(&h->acked) >= atomic_load(&h->raised))
 			break;
-		if (ih_notify_wait(&h->acked_notify, seq, deadline) < 0 &&
+		if (ih_evcount_wait(&h->acked_notify, seq, deadline) < 0 &&
 		    atomic_load(&h->acked) < atomic_load(&h->raised)) {
 			snprintf(err, errlen, "%llu of %llu interrupts were not acknowledged 10 s after the devices stopped",
 				 (unsigned long long)(atomic_load(&h->raised) - atomic_load(&h->acked)),
@@ -226,7 +226,7 @@ int ih_host_run(struct ih_host *h, char *err, size_t errlen)
 void ih_host_interrupt(struct ih_host *h)
 {
 	atomic_store(&h->interrupted, true);
-	ih_notify_signal(&h->stop_notify);
+	ih_evcount_signal(&h->stop_notify);
 }
 
 bool ih_host_was_interrupted(struct ih_host *h)

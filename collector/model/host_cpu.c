@@ -202,8 +202,8 @@ void *ih_host_cpu_thread(void *arg)
 				guest_unit(h->unit_iters);
 			} else if (!ih_vcpu_has_pending(v)) {
 				ih_host_emit_account(v);
-				ih_vcpu_set_runstate(v, IH_RS_RUNNING, IH_RS_BLOCKED);
-				hc->cur = NULL;
+				if (ih_vcpu_block(v))
+					hc->cur = NULL;
 			}
 		} else {
 			uint64_t deadline = next_stats;

@@ -61,7 +61,7 @@ struct ih_host_cpu {
 struct ih_host {
 	struct ih_scenario sc;
 	atomic_bool interrupted;     /* ih_host_interrupt: end the run now */
-	struct ih_notify stop_notify; /* wakes the run's duration wait */
+	struct ih_evcount stop_notify; /* wakes the run's duration wait */
 	unsigned ncpus;
 	struct ih_host_cpu *cpus;
 	struct ih_pcpu **pcpu_ptrs;
@@ -85,7 +85,7 @@ struct ih_host {
 	_Atomic uint64_t next_irq_id;
 	_Atomic uint64_t raised;
 	_Atomic uint64_t acked;
-	struct ih_notify acked_notify;
+	struct ih_evcount acked_notify;
 	atomic_bool stop;
 	uint64_t unit_iters;             /* loop iterations in one guest unit */
 	_Atomic uint64_t *audit;         /* see ih_host_enable_ack_audit */

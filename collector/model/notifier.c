@@ -5,11 +5,10 @@
 #include "collector/events/tp.h"
 #include "collector/model/wfcq.h"
 
+#include "collector/model/futex.h"
+
 #include <limits.h>
-#include <linux/futex.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include <urcu.h>
 #include <urcu/rculist.h>
 
@@ -19,8 +18,8 @@ static bool wake_readers(struct ih_notifier_client *c, struct ih_irq *irq)
 	struct ih_eventfd *e = c->data;
 
 	(void)irq;
-	if (atomic_load(&e->readers_waiting))
-		syscall(SYS_futex, (unsigned *)&e->count, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+	/* The count moved before the walk (futex.h's waker side). */
+	ih_futex_wake(&e->count, &e->readers_waiting, INT_MAX);
 	return false;
 }
 
@@ -139,19 +138,12 @@ uint64_t ih_eventfd_read_blocking(struct ih_eventfd *e, uint64_t deadline_ns)
 {
 	for (;;) {
 		unsigned v = atomic_exchange(&e->count, 0);
-		uint64_t now = ih_now_ns(), d;
-		struct timespec ts;
 
 		if (v)
 			return v;
-		if (now >= deadline_ns)
-			return 0;
-		d = deadline_ns - now;
-		ts.tv_sec = (time_t)(d / 1000000000ull);
-		ts.tv_nsec = (long)(d % 1000000000ull);
-		atomic_fetch_add(&e->readers_waiting, 1);
-		syscall(SYS_futex, (unsigned *)&e->count, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
-		atomic_fetch_sub(&e->readers_waiting, 1);
+		/* Sleep while the counter is 0 (futex.h's waiter side). */
+		if (ih_futex_wait(&e->count, &e->readers_waiting, 0, deadline_ns) < 0)
+			return atomic_exchange(&e->count, 0);
 	}
 }
 

@@ -24,7 +24,8 @@
  * Synchronization table:
  *   clients list   WAITQUEUE: wqh_lock (walk and updates)
  *                  SRCU: RCU (walk), update_lock (updates)
- *   count          atomic (eventfd counter; futex word for blocked readers)
+ *   count          atomic (eventfd counter; futex word for blocked readers,
+ *                  with readers_waiting: the protocol of futex.h)
  *   client fields  immutable while registered
  *
  * Threads that signal in SRCU mode must be registered RCU readers

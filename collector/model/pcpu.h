@@ -7,17 +7,18 @@
  * offers other CPUs: raise a physical interrupt on it, and kick it (an IPI)
  * so that it notices pending work at its next interrupt window.
  *
- * Sleeping: an idle pCPU blocks on a futex (ih_pcpu_idle_wait) until kicked
- * or until a deadline (its next timer).  Protocol, so no wake-up is lost:
- *   sleeper: idle = 1 (seq_cst); seq = wake_seq; if (work) skip; futex_wait(wake_seq, seq)
- *   waker:   publish work (seq_cst); wake_seq++; if (idle) futex_wake
- * Either the sleeper sees the work, or the waker sees idle == 1 and the
- * sleeper's futex_wait sees wake_seq changed.
+ * Sleeping: an idle pCPU blocks on an event count (ih_pcpu_idle_wait) until
+ * kicked or until a deadline (its next timer); the wait/wake protocol is
+ * futex.h's, so no wake-up is lost:
+ *   sleeper: seq = wake.seq; if (work) skip; wait while wake.seq == seq
+ *   waker:   publish work (seq_cst); wake.seq++; futex_wake if a sleeper announced itself
+ * Either the sleeper's check sees the work (published before the count
+ * moved), or its wait sees the count moved.
  *
  * Synchronization:
  *   irq queue      wfcqueue: any thread enqueues, only the pCPU's thread dequeues
  *   softirq_pending atomic bit set; any thread sets bits, the pCPU clears them
- *   wake_seq, idle atomics (protocol above)
+ *   wake           ih_evcount (protocol above)
  *   everything else owned by the pCPU's thread
  */
 #ifndef IH_PCPU_H
@@ -26,6 +27,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <urcu/wfcqueue.h>
+
+#include "collector/model/evcount.h"
 
 struct ih_pcpu;
 
@@ -38,6 +41,7 @@ struct ih_irq {
 	uint32_t vector;
 	uint32_t source;
 	uint64_t raised_ns;
+	uint64_t work_id;       /* set by ih_workqueue_queue (work_queue/work_entry) */
 	/* Runs on the target pCPU's thread at its next interrupt window. */
 	void (*handler)(struct ih_pcpu *p, struct ih_irq *irq);
 	void *ctx;
@@ -46,13 +50,11 @@ struct ih_irq {
 struct ih_pcpu {
 	uint32_t id;
 	atomic_uint softirq_pending;
-	atomic_uint wake_seq;   /* futex word */
-	atomic_int idle;
+	struct ih_evcount wake; /* kicks; the idle sleep waits on it */
 	struct cds_wfcq_head irq_head;
 	struct cds_wfcq_tail irq_tail;
 	void *owner;            /* the host's per-pCPU state */
 	void *tasklet_dom;      /* the ih_tasklet_domain whose softirqs this pCPU runs */
-	uint64_t kicks;         /* futex wakes sent to this pCPU (stats) */
 };
 
 void ih_pcpu_init(struct ih_pcpu *p, uint32_t id, void *owner);

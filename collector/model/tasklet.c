@@ -220,7 +220,7 @@ static void splice_feed(struct ih_tasklet_cpu *c)
 {
 	struct cds_wfcq_node *n;
 
-	while ((n = ih_wfcq_dequeue__x(&c->feed_head, &c->feed_tail)) != NULL) {
+	while ((n = ih_wfcq_dequeue_single(&c->feed_head, &c->feed_tail)) != NULL) {
 		struct ih_tasklet *t = caa_container_of(n, struct ih_tasklet, feed_node);
 
 		cds_list_add_tail(&t->list, &c->list);

@@ -10,7 +10,7 @@
 
 void ih_vcpu_init(struct ih_vcpu *v, uint32_t id, uint32_t guest, bool busy,
 		  struct ih_pcpu *home, _Atomic uint64_t *acked_counter,
-		  struct ih_notify *acked_notify)
+		  struct ih_evcount *acked_notify)
 {
 	v->id = id;
 	v->guest = guest;
@@ -36,7 +36,7 @@ void ih_vcpu_destroy(struct ih_vcpu *v)
 {
 	struct cds_wfcq_node *n;
 
-	while ((n = ih_wfcq_dequeue__x(&v->inj_head, &v->inj_tail)) != NULL)
+	while ((n = ih_wfcq_dequeue_single(&v->inj_head, &v->inj_tail)) != NULL)
 		free(caa_container_of(n, struct ih_irq, node));
 	cds_wfcq_destroy(&v->inj_head, &v->inj_tail);
 }
@@ -53,6 +53,23 @@ bool ih_vcpu_set_runstate(struct ih_vcpu *v, enum ih_runstate from, enum ih_runs
 	if (now > since)
 		atomic_fetch_add(&v->rs_ns[from], now - since);
 	IH_TP(vcpu_runstate, v->id, v->guest, v->pcpu->id, (uint8_t)from, (uint8_t)to);
+	return true;
+}
+
+bool ih_vcpu_block(struct ih_vcpu *v)
+{
+	if (!ih_vcpu_set_runstate(v, IH_RS_RUNNING, IH_RS_BLOCKED))
+		return false;
+	/* Xen's vcpu_block: check again once BLOCKED is visible.  An injector
+	 * that enqueued after the caller's check may have seen RUNNING and
+	 * only kicked; then we wake the vCPU ourselves.  If the CAS fails, an
+	 * injector saw BLOCKED and woke it (and raised SCHEDULE).  Either way
+	 * no vCPU stays BLOCKED with an interrupt pending.  The fence orders
+	 * our BLOCKED store before the queue load (the injector's enqueue is a
+	 * full barrier before its runstate load): one of us sees the other. */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (ih_vcpu_has_pending(v))
+		ih_vcpu_set_runstate(v, IH_RS_BLOCKED, IH_RS_RUNNABLE);
 	return true;
 }
 
@@ -89,7 +106,7 @@ unsigned ih_vcpu_ack_pending(struct ih_vcpu *v)
 	struct cds_wfcq_node *n;
 	unsigned count = 0;
 
-	while ((n = ih_wfcq_dequeue__x(&v->inj_head, &v->inj_tail)) != NULL) {
+	while ((n = ih_wfcq_dequeue_single(&v->inj_head, &v->inj_tail)) != NULL) {
 		struct ih_irq *irq = caa_container_of(n, struct ih_irq, node);
 
 		atomic_fetch_and(&v->pending_vec[(irq->vector >> 6) & 3], ~(1ull << (irq->vector & 63)));
@@ -107,7 +124,7 @@ unsigned ih_vcpu_ack_pending(struct ih_vcpu *v)
 		atomic_fetch_add(&v->acked, count);
 		atomic_fetch_add(v->acked_counter, count);
 		if (v->acked_notify)
-			ih_notify_signal(v->acked_notify);
+			ih_evcount_signal(v->acked_notify);
 	}
 	return count;
 }

@@ -18,6 +18,10 @@
  *   RUNNING  -> RUNNABLE  timeslice expired            (home thread)
  *   RUNNING  -> BLOCKED   idle guest has nothing to do (home thread)
  *   BLOCKED  -> RUNNABLE  wake on injection            (any thread, CAS)
+ *                         or ih_vcpu_block's re-check  (home thread, CAS)
+ * Invariant: a vCPU is never left BLOCKED with an interrupt queued.  The
+ * injector enqueues, then reads the runstate; ih_vcpu_block publishes
+ * BLOCKED, then reads the queue: one of them sees the other and wakes it.
  * runstate is atomic; time in each state is accumulated by whoever makes the
  * transition (rs_since is exchanged atomically so each interval counts once).
  */
@@ -46,7 +50,7 @@ struct ih_vcpu {
 	struct cds_wfcq_tail inj_tail;
 	_Atomic uint64_t pending_vec[4];  /* 256-bit IRR */
 	_Atomic uint64_t *acked_counter;  /* host-wide acknowledgment count */
-	struct ih_notify *acked_notify;   /* signalled after each acknowledgment batch */
+	struct ih_evcount *acked_notify;   /* signalled after each acknowledgment batch */
 	_Atomic uint64_t acked;
 	/* Optional audit (tests): one bit per irq_id below audit_bits; a bit
 	 * found already set counts a duplicate acknowledgment. */
@@ -59,7 +63,7 @@ struct ih_vcpu {
 
 void ih_vcpu_init(struct ih_vcpu *v, uint32_t id, uint32_t guest, bool busy,
 		  struct ih_pcpu *home, _Atomic uint64_t *acked_counter,
-		  struct ih_notify *acked_notify);
+		  struct ih_evcount *acked_notify);
 /* Frees interrupts injected but never acknowledged (teardown only). */
 void ih_vcpu_destroy(struct ih_vcpu *v);
 
@@ -69,6 +73,11 @@ void ih_vcpu_inject(struct ih_vcpu *v, struct ih_irq *irq, uint64_t vm_lock_wait
 /* Acknowledges every queued interrupt; returns how many.  Home thread. */
 unsigned ih_vcpu_ack_pending(struct ih_vcpu *v);
 bool ih_vcpu_has_pending(struct ih_vcpu *v);
+
+/* Guest entry found nothing pending (the caller checked): RUNNING ->
+ * BLOCKED.  Home thread, V current.  Returns true when V left RUNNING (the
+ * caller drops it as current), false when it was not RUNNING. */
+bool ih_vcpu_block(struct ih_vcpu *v);
 
 /* Runstate transition FROM -> TO; false when the state was not FROM (a
  * concurrent transition won).  Emits vcpu_runstate on success. */

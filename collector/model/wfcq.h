@@ -1,7 +1,10 @@
 /*
  * collector/model/wfcq.h - liburcu's wait-free concurrent queue, as the runtime uses it:
- * many enqueuers, one dequeuer (the owning thread, so no dequeue mutex:
- * the `__x` contract of __cds_wfcq_dequeue_blocking).
+ * many enqueuers, one dequeuer at a time (the owning thread, or consumers
+ * serialized by a mutex of their own), so the dequeue itself takes no lock:
+ * __cds_wfcq_dequeue_blocking's contract.  ih_wfcq_dequeue_single says so in
+ * its name; a `__x` suffix in this project means only "caller holds the
+ * lock" (liburcu's convention).
  *
  * Why wrappers: liburcu 0.13 publishes a node with a plain volatile store
  * after an asm fence, which ThreadSanitizer cannot see; the payload written
@@ -32,8 +35,9 @@ static inline void ih_wfcq_enqueue(struct cds_wfcq_head *h, struct cds_wfcq_tail
 	cds_wfcq_enqueue(h, t, n);
 }
 
-/* The queue's single consumer only.  NULL when empty. */
-static inline struct cds_wfcq_node *ih_wfcq_dequeue__x(struct cds_wfcq_head *h,
+/* The queue's single consumer only (one dequeuer at a time).  NULL when
+ * empty. */
+static inline struct cds_wfcq_node *ih_wfcq_dequeue_single(struct cds_wfcq_head *h,
 						       struct cds_wfcq_tail *t)
 {
 	struct cds_wfcq_node *n = __cds_wfcq_dequeue_blocking(h, t);

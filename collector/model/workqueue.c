@@ -13,7 +13,7 @@ static struct ih_irq *take_work(struct ih_workqueue *wq)
 	struct cds_wfcq_node *n;
 
 	pthread_mutex_lock(&wq->deq_lock);
-	n = ih_wfcq_dequeue__x(&wq->head, &wq->tail);
+	n = ih_wfcq_dequeue_single(&wq->head, &wq->tail);
 	pthread_mutex_unlock(&wq->deq_lock);
 	return n ? caa_container_of(n, struct ih_irq, node) : NULL;
 }
@@ -24,11 +24,11 @@ static void *worker_thread(void *arg)
 	struct ih_workqueue *wq = wa->wq;
 
 	for (;;) {
-		unsigned seq = ih_notify_seq(&wq->wake);
+		unsigned seq = ih_evcount_seq(&wq->wake);
 		struct ih_irq *w = take_work(wq);
 
 		if (w) {
-			uint64_t irq_id = w->irq_id, work_id = w->raised_ns;
+			uint64_t irq_id = w->irq_id, work_id = w->work_id;
 
 			IH_TP(work_entry, irq_id, work_id, wa->index);
 			w->handler(NULL, w);      /* owns w from here */
@@ -41,7 +41,7 @@ static void *worker_thread(void *arg)
 		/* Sleep until queue_work or stop signals (the event count makes
 		 * a signal between our check and the wait wake us at once); the
 		 * deadline only bounds each wait. */
-		ih_notify_wait(&wq->wake, seq, ih_now_ns() + 100000000ull);
+		ih_evcount_wait(&wq->wake, seq, ih_now_ns() + 100000000ull);
 	}
 	return NULL;
 }
@@ -56,7 +56,7 @@ int ih_workqueue_start(struct ih_workqueue *wq, unsigned nworkers)
 	wq->started = 0;
 	cds_wfcq_init(&wq->head, &wq->tail);
 	pthread_mutex_init(&wq->deq_lock, NULL);
-	ih_notify_init(&wq->wake);
+	ih_evcount_init(&wq->wake);
 	atomic_init(&wq->stop, false);
 	atomic_init(&wq->done, 0);
 	for (unsigned i = 0; i < nworkers; i++) {
@@ -76,18 +76,16 @@ int ih_workqueue_start(struct ih_workqueue *wq, unsigned nworkers)
 
 void ih_workqueue_queue(struct ih_workqueue *wq, struct ih_irq *work, uint64_t work_id)
 {
-	/* work_id travels in raised_ns, which the irqfd path does not use
-	 * after the signal. */
-	work->raised_ns = work_id;
+	work->work_id = work_id;
 	IH_TP(work_queue, work->irq_id, work_id, 0);
 	ih_wfcq_enqueue(&wq->head, &wq->tail, &work->node);
-	ih_notify_signal_one(&wq->wake);
+	ih_evcount_signal_one(&wq->wake);
 }
 
 void ih_workqueue_stop(struct ih_workqueue *wq)
 {
 	atomic_store(&wq->stop, true);
-	ih_notify_signal(&wq->wake);
+	ih_evcount_signal(&wq->wake);
 	for (unsigned i = 0; i < wq->started; i++)
 		pthread_join(wq->workers[i].thread, NULL);
 	wq->started = 0;

@@ -11,7 +11,7 @@
  *
  * Synchronization: the queue is a wfcqueue whose single consumer role is
  * serialized by `deq_lock` (several workers dequeue); sleeping and waking
- * use an ih_notify event count, so no wake-up is lost.
+ * use an ih_evcount event count, so no wake-up is lost.
  */
 #ifndef IH_WORKQUEUE_H
 #define IH_WORKQUEUE_H
@@ -41,7 +41,7 @@ struct ih_workqueue {
 	struct cds_wfcq_head head;
 	struct cds_wfcq_tail tail;
 	pthread_mutex_t deq_lock;
-	struct ih_notify wake;
+	struct ih_evcount wake;
 	atomic_bool stop;
 	_Atomic uint64_t done;
 };

@@ -1,12 +1,15 @@
 /*
  * collector/record/record.c - irqhop record's steps (see record.h):
  *
+ *   0. with --kvm: root, the LTTng kernel modules and /dev/kvm (kernel.h);
  *   1. the scenario options are validated by `irqhop-runtime --check`
+ *      (`irqhop-kvm --check` with --kvm; nothing with --attach)
  *      before anything touches LTTng (runner.h);
  *   2. refuse a non-empty output directory, create a missing one (outdir.h);
  *   3. use the running session daemon, or start our own (sessiond.h);
- *   4. create and start the session (session.h);
- *   5. run irqhop-runtime, forwarding SIGINT/SIGTERM/SIGHUP to it;
+ *   4. create and start the session (session.h; plus the kernel channel with --kvm);
+ *   5. run irqhop-runtime (irqhop-kvm; with --attach wait --duration), forwarding
+ *      SIGINT/SIGTERM/SIGHUP to it;
  *   6. stop (data on disk), read the discarded count, destroy the session,
  *      stop our daemon, print where the trace is.
  *
@@ -27,7 +30,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "collector/record/kernel.h"
 #include "collector/record/outdir.h"
 #include "collector/record/record.h"
 #include "collector/record/runner.h"
@@ -45,8 +50,47 @@ const char *const ih_record_runtime_opts[IH_RT_NOPTS] = {
 	[IH_RT_SCENARIO] = "scenario", [IH_RT_TASKLET] = "tasklet",
 	[IH_RT_NOTIFIER] = "notifier", [IH_RT_DURATION] = "duration",
 	[IH_RT_RATE] = "rate", [IH_RT_SEED] = "seed", [IH_RT_PCPUS] = "pcpus",
-	[IH_RT_LABEL] = "label",
+	[IH_RT_LABEL] = "label", [IH_RT_ROUTE] = "route", [IH_RT_VCPUS] = "vcpus",
+	[IH_RT_ARRIVAL] = "arrival",
 };
+
+/* --attach: waits duration_s seconds, or until SIGINT/SIGTERM/SIGHUP (blocked), like a run.
+ * Returns 0 at the end of the time, 3 with *sig set when interrupted. */
+static int attach_wait(double duration_s, int *sig)
+{
+	struct timespec now, end, left;
+	sigset_t stop;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += (time_t)duration_s;
+	end.tv_nsec += (long)((duration_s - (double)(time_t)duration_s) * 1e9);
+	if (end.tv_nsec >= 1000000000L) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000L;
+	}
+	for (;;) {
+		int s;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+			return 0;
+		left.tv_sec = end.tv_sec - now.tv_sec;
+		left.tv_nsec = end.tv_nsec - now.tv_nsec;
+		if (left.tv_nsec < 0) {
+			left.tv_sec--;
+			left.tv_nsec += 1000000000L;
+		}
+		s = sigtimedwait(&stop, NULL, &left);
+		if (s > 0) {
+			*sig = s;
+			return 3;
+		}
+	}
+}
 
 int ih_record_run(const struct ih_record_opts *o, const char *prog)
 {
@@ -75,8 +119,15 @@ int ih_record_run(const struct ih_record_opts *o, const char *prog)
 		return 1;
 	}
 
+	/* 0. --kvm: root, the LTTng kernel modules, /dev/kvm. */
+	if (o->kvm && ih_kern_check(err, sizeof(err)) < 0) {
+		fprintf(stderr, PFX "%s\n", err);
+		rc = 1;
+		goto out_signals;
+	}
+
 	/* 1. Scenario options, before touching anything. */
-	{
+	if (!o->attach) {
 		double resolved = -1;
 
 		rc = ih_runner_check(prog, o, &oldmask, &resolved);
@@ -99,23 +150,27 @@ int ih_record_run(const struct ih_record_opts *o, const char *prog)
 	}
 
 	/* 3. Session daemon. */
-	if (ih_sessiond_ensure(&daemon, &oldmask, SESSIOND_READY_MS, err, sizeof(err)) < 0) {
+	if ((o->kvm ? ih_sessiond_ensure_kernel(&daemon, &oldmask, SESSIOND_READY_MS, err, sizeof(err))
+		    : ih_sessiond_ensure(&daemon, &oldmask, SESSIOND_READY_MS, err, sizeof(err))) < 0) {
 		fprintf(stderr, PFX "%s\n", err);
 		goto out_undo;
 	}
 
 	/* 4. Session. */
 	cfg = (struct ih_sess_config){ .output_dir = o->relay ? NULL : od.path,
-		.subbuf_size = o->subbuf_size, .num_subbuf = o->num_subbuf, .all_events = o->all_events };
+		.subbuf_size = o->subbuf_size, .num_subbuf = o->num_subbuf, .all_events = o->all_events,
+		.no_ust = o->attach };
 	if ((o->relay ? ih_sess_create_relay(&sess, &cfg, o->relay, o->live_timer_us, err, sizeof(err))
 		     : ih_sess_create(&sess, &cfg, err, sizeof(err))) < 0 ||
+	    (o->kvm && ih_kern_configure(&sess, err, sizeof(err)) < 0) ||
 	    ih_sess_start(&sess, err, sizeof(err)) < 0) {
 		fprintf(stderr, PFX "%s\n", err);
 		goto out_destroy;
 	}
 
 	/* 5. The run. */
-	rc = ih_runner_run(prog, o, &oldmask, duration_s, rout, rerr, &sig, err, sizeof(err));
+	rc = o->attach ? attach_wait(duration_s, &sig)
+		       : ih_runner_run(prog, o, &oldmask, duration_s, rout, rerr, &sig, err, sizeof(err));
 	if (rc == 1) {
 		fprintf(stderr, PFX "%s\n", err);
 		goto out_destroy;
@@ -130,6 +185,16 @@ int ih_record_run(const struct ih_record_opts *o, const char *prog)
 			fprintf(stderr, PFX "%s\n", err);
 		rc = 1;
 		goto out_destroy;
+	}
+	if (o->kvm) {
+		uint64_t kd;
+
+		if (ih_kern_discarded(&sess, &kd, err, sizeof(err)) < 0) {
+			fprintf(stderr, PFX "%s\n", err);
+			rc = 1;
+			goto out_destroy;
+		}
+		discarded = discarded + kd < discarded ? UINT64_MAX : discarded + kd;
 	}
 	if (ih_sess_destroy(&sess, DESTROY_MS, err, sizeof(err)) < 0) {
 		fprintf(stderr, PFX "%s\n", err);
@@ -155,7 +220,7 @@ int ih_record_run(const struct ih_record_opts *o, const char *prog)
 	}
 	if (!o->relay && !ih_outdir_has_trace(od.path)) {
 		fprintf(stderr, PFX "no trace was written to %s (did %s register with the session daemon?)\n",
-			od.path, prog);
+			od.path, o->attach ? "the kernel tracer" : prog);
 		rc = 1;
 		goto out_undo;
 	}

@@ -17,6 +17,7 @@
 enum ih_record_runtime_opt {
 	IH_RT_SCENARIO, IH_RT_TASKLET, IH_RT_NOTIFIER, IH_RT_DURATION, IH_RT_RATE,
 	IH_RT_SEED, IH_RT_PCPUS, IH_RT_LABEL,
+	IH_RT_ROUTE, IH_RT_VCPUS, IH_RT_ARRIVAL,   /* irqhop-kvm's (--kvm) */
 	IH_RT_NOPTS
 };
 extern const char *const ih_record_runtime_opts[IH_RT_NOPTS];
@@ -29,9 +30,13 @@ struct ih_record_opts {
 	int all_events;          /* also enable the DEBUG-level events */
 	uint64_t subbuf_size;    /* channel geometry (validated by the caller) */
 	uint64_t num_subbuf;
+	int kvm;                 /* --kvm: add the kernel channel (collector/record/kernel.h);
+				  * PROG is irqhop-kvm */
+	int attach;              /* with kvm: run nothing, record the host's own VMs for
+				  * --duration seconds (runtime_val[IH_RT_DURATION], required) */
 };
 
-/* Records one run with irqhop-runtime PROG.  The options are syntactically
+/* Records one run with irqhop-runtime PROG (irqhop-kvm with o->kvm; unused with o->attach).  The options are syntactically
  * valid (the caller checked them); the scenario options are checked by
  * `PROG --check` before anything touches LTTng.  Returns the exit status of
  * `irqhop record`: 0 with "irqhop record: trace written to ..." on stdout;

@@ -37,6 +37,8 @@ struct ih_sess_config {
 	uint64_t subbuf_size;    /* bytes, power of 2, >= page size */
 	uint64_t num_subbuf;     /* power of 2, >= 2 */
 	int all_events;          /* also the DEBUG-level events (softirq_*) */
+	int no_ust;              /* no UST channel (irqhop record --kvm --attach: the caller
+				  * adds a kernel channel, collector/record/kernel.h) */
 };
 
 struct ih_sess {
@@ -44,6 +46,7 @@ struct ih_sess {
 	struct lttng_handle *handle;
 	int created;  /* the session exists in the daemon */
 	int started;  /* tracing is (or may be) active */
+	int no_ust;   /* created without the UST channel: ih_sess_stop reads no count */
 };
 
 /* Checks that URL is a network output liblttng-ctl accepts

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 #include "collector/record/sessiond.h"
+#include "collector/events/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -75,12 +76,10 @@ void ih_sessiond_restore_signals(const sigset_t *old)
 	pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
+/* CLOCK_MONOTONIC in ms (collector/events/clock.h is the one clock). */
 static int64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)(ih_now_ns() / 1000000u);
 }
 
 /* Waits for one signal of set until deadline (ms on CLOCK_MONOTONIC, < 0: no
@@ -186,7 +185,7 @@ int ih_child_end(pid_t pid, int sig, int timeout_ms)
 
 /* In the child between fork and exec: only async-signal-safe calls. */
 static void sessiond_child(const char *prog, const char *logpath, const sigset_t *mask,
-		pid_t parent)
+		pid_t parent, int kernel)
 {
 	int fd;
 
@@ -214,11 +213,14 @@ static void sessiond_child(const char *prog, const char *logpath, const sigset_t
 			close(fd);
 	}
 	pthread_sigmask(SIG_SETMASK, mask, NULL);
-	execl(prog, prog, "--no-kernel", "--sig-parent", (char *)NULL);
+	if (kernel)
+		execl(prog, prog, "--sig-parent", (char *)NULL);
+	else
+		execl(prog, prog, "--no-kernel", "--sig-parent", (char *)NULL);
 	_exit(127);
 }
 
-int ih_sessiond_ensure(struct ih_sessiond *d, const sigset_t *child_mask,
+static int ensure(struct ih_sessiond *d, const sigset_t *child_mask, int kernel,
 		int timeout_ms, char *err, size_t errlen)
 {
 	const char *prog = getenv("LTTNG_SESSIOND");
@@ -248,7 +250,7 @@ int ih_sessiond_ensure(struct ih_sessiond *d, const sigset_t *child_mask,
 		return -1;
 	}
 	if (pid == 0)
-		sessiond_child(prog, logpath, child_mask, self);
+		sessiond_child(prog, logpath, child_mask, self, kernel);
 	setpgid(pid, pid);  /* also here, so the group exists before we go on */
 
 	sigemptyset(&set);
@@ -292,6 +294,18 @@ int ih_sessiond_ensure(struct ih_sessiond *d, const sigset_t *child_mask,
 	}
 	d->pid = pid;
 	return 0;
+}
+
+int ih_sessiond_ensure(struct ih_sessiond *d, const sigset_t *child_mask,
+		int timeout_ms, char *err, size_t errlen)
+{
+	return ensure(d, child_mask, 0, timeout_ms, err, errlen);
+}
+
+int ih_sessiond_ensure_kernel(struct ih_sessiond *d, const sigset_t *child_mask,
+		int timeout_ms, char *err, size_t errlen)
+{
+	return ensure(d, child_mask, 1, timeout_ms, err, errlen);
 }
 
 int ih_sessiond_gone(struct ih_sessiond *d)

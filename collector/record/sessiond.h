@@ -53,6 +53,13 @@ void ih_sessiond_restore_signals(const sigset_t *old);
 int ih_sessiond_ensure(struct ih_sessiond *d, const sigset_t *child_mask,
 		int timeout_ms, char *err, size_t errlen);
 
+/* As ih_sessiond_ensure, but a daemon it starts has kernel tracing (no --no-kernel: the
+ * caller is root and the LTTng kernel modules are installed; irqhop record --kvm).  A daemon
+ * already running is used as it is: if it has no kernel tracer, creating the kernel channel
+ * fails later with liblttng-ctl's message. */
+int ih_sessiond_ensure_kernel(struct ih_sessiond *d, const sigset_t *child_mask,
+		int timeout_ms, char *err, size_t errlen);
+
 /* Reaps our daemon without blocking if it exited; returns 1 when it is not
  * (or no longer) running, 0 when it still runs or was not ours.  Never
  * fails. */

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 #include "web/api/internal.h"
+#include "schemas/percentile.h"
 
 /* GET /api/runs/{id}/hops : {"run_id": id, "hops": [...]}: the rows of the
  * hop_stats view for the run, by path then hop order, 'total' last in each
@@ -39,9 +40,9 @@ static const char sql_hist_buckets[] =
 	"SELECT lo_ns, hi_ns, count FROM hop_hist WHERE run_id = ?1 AND path = ?2 AND hop = ?3 "
 	"ORDER BY lo_ns";
 
-/* Percentiles of the hop_stats view (docs/schema.md): nearest rank, the
- * upper bound of the first bucket whose cumulative count reaches q * count,
- * clamped to the exact maximum. */
+/* Percentiles of the hop_stats view (docs/schema.md), by the nearest-rank
+ * rule of schemas/percentile.h: the upper bound of the first bucket whose
+ * cumulative count reaches the rank, clamped to the exact maximum. */
 static const double ih_web_quantiles[] = { 0.50, 0.90, 0.99, 0.999 };
 static const char *const ih_web_quantile_names[] = { "p50_ns", "p90_ns", "p99_ns", "p999_ns" };
 #define IH_WEB_NQ 4
@@ -60,6 +61,7 @@ static int ih_web_hist_buckets(struct ih_web_request *req, int64_t id, json_t **
 	json_int_t cum = 0, total = json_integer_value(json_object_get(h, "count"));
 	json_int_t maxv = json_integer_value(json_object_get(h, "max_ns"));
 	json_int_t pq[IH_WEB_NQ] = { 0 };
+	uint64_t rank[IH_WEB_NQ];
 	int found[IH_WEB_NQ] = { 0 }, nb = 0;
 	int rc;
 
@@ -68,6 +70,9 @@ static int ih_web_hist_buckets(struct ih_web_request *req, int64_t id, json_t **
 	if (((mode & IH_HIST_BUCKETS) && !(arr = json_array())) ||
 	    ((mode & IH_HIST_CDF) && !(cdf = json_array())))
 		goto oom;
+	/* The one percentile rule (schemas/percentile.h), as the view's. */
+	for (int q = 0; q < IH_WEB_NQ; q++)
+		rank[q] = ih_pct_rank(ih_web_quantiles[q], total > 0 ? (uint64_t)total : 0);
 	sqlite3_reset(st);
 	sqlite3_bind_int64(st, 1, id);
 	ih_web_bind_text(st, 2, json_string_value(json_object_get(h, "path")));
@@ -77,11 +82,10 @@ static int ih_web_hist_buckets(struct ih_web_request *req, int64_t id, json_t **
 
 		cum += n;
 		nb++;
-		/* The same double comparison as the view's "cum >= 0.99 * n". */
 		for (int q = 0; q < IH_WEB_NQ; q++)
-			if (!found[q] && (double)cum >= ih_web_quantiles[q] * (double)total) {
+			if (!found[q] && (uint64_t)cum >= rank[q]) {
 				found[q] = 1;
-				pq[q] = hi < maxv ? hi : maxv;
+				pq[q] = (json_int_t)ih_pct_bucket_value((uint64_t)hi, (uint64_t)maxv);
 			}
 		if (cdf && json_array_append_new(cdf, json_pack("[If]", hi, total > 0 ?
 						(double)cum / (double)total : 0.0)) != 0)

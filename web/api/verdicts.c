@@ -34,7 +34,7 @@ static json_t *fmt_ci(json_t *ci)
 	return json_string(buf);
 }
 
-/* The verdicts of `irqhop regress` (analyzer/regress/regress.c, the same code the CI
+/* The verdicts of `irqhop regress` (analyzer/regress/regress.h, the same code the CI
  * gate exits on) for baseline A and candidate B, flattened into one row per
  * path, hop and metric (baseline/candidate in ns), plus one per guest kind
  * for steal (baseline/candidate in %).  Returns 0 and

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- routing ---------------------------------------------------------- */
 
@@ -245,6 +246,93 @@ static int ih_web_has_dot_segment(const char *path)
 
 /* ---- the MHD callbacks ---------------------------------------------- */
 
+/* What ih_web_header_collect finds in a request's headers. */
+struct ih_web_header_scan {
+	unsigned hosts;          /* Host headers */
+	unsigned lengths;        /* Content-Length headers */
+	const char *length;      /* the first Content-Length's value */
+	int length_differs;      /* a later Content-Length has another value */
+	int nul;                 /* a name or value holds a NUL byte */
+	const char *end;         /* end of the previous header's value */
+};
+
+/* Whether [A, B) holds only what separates two header lines once MHD has
+ * cut them into strings: its NUL terminators, CR, LF, spaces and tabs.
+ * Anything else there is the rest of a value that a NUL byte cut short. */
+static int ih_web_only_separators(const char *a, const char *b)
+{
+	for (; a < b; a++)
+		if (*a != '\0' && *a != '\r' && *a != '\n' && *a != ' ' && *a != '\t')
+			return 0;
+	return 1;
+}
+
+/* MHD_KeyValueIteratorN over the request headers: counts Host and
+ * Content-Length, and finds a NUL byte inside a value.  libmicrohttpd
+ * 0.9.75 keeps names and values as strings cut in place in the request's
+ * read buffer, in the order received, and a NUL received inside a value
+ * simply ends it early (the sizes it passes are strlen's): what followed
+ * the NUL is still in the buffer, between this value's end and the next
+ * name.  Always continues. */
+static enum MHD_Result ih_web_header_collect(void *cls, enum MHD_ValueKind kind,
+					     const char *key, size_t key_size,
+					     const char *value, size_t value_size)
+{
+	struct ih_web_header_scan *h = cls;
+
+	if (!key)
+		return MHD_YES;
+	if (h->end && key > h->end && !ih_web_only_separators(h->end, key))
+		h->nul = 1;
+	h->end = value ? value + value_size : key + key_size;
+	if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+		h->hosts++;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		if (h->lengths++ == 0)
+			h->length = value ? value : "";
+		else if (strcmp(h->length, value ? value : "") != 0)
+			h->length_differs = 1;
+	}
+	return MHD_YES;
+}
+
+/* The request-header checks of RFC 9112 that libmicrohttpd 0.9.75 does
+ * not make even with MHD_OPTION_STRICT_FOR_CLIENT (which already refuses
+ * an HTTP/1.1 request without Host, and whitespace before a header's
+ * colon): exactly one Host in HTTP/1.1 (at most one in HTTP/1.0), no two
+ * Content-Length headers with different values, no NUL byte in a header.
+ * Each is answered 400 naming the problem, and the connection is closed
+ * after the answer (the framing of what follows cannot be trusted).
+ * Returns 0, or -1 with the 400 queued (*result set). */
+static int ih_web_header_check(struct ih_web_request *req, const char *version,
+			       enum MHD_Result *result)
+{
+	struct ih_web_header_scan h = { 0 };
+	const union MHD_ConnectionInfo *size;
+	const char *why = NULL;
+
+	MHD_get_connection_values_n(req->conn, MHD_HEADER_KIND, ih_web_header_collect, &h);
+	/* After the last value: up to the end of the request header, which
+	 * begins with the method (the start of the read buffer). */
+	size = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+	if (h.end && size && h.end > req->method && h.end <= req->method + size->header_size &&
+	    !ih_web_only_separators(h.end, req->method + size->header_size))
+		h.nul = 1;
+	if (h.nul)
+		why = "a header holds a NUL byte";
+	else if (h.hosts > 1)
+		why = "more than one Host header";
+	else if (h.hosts == 0 && version && strcmp(version, MHD_HTTP_VERSION_1_1) == 0)
+		why = "an HTTP/1.1 request needs a Host header";
+	else if (h.length_differs)
+		why = "Content-Length headers with different values";
+	if (!why)
+		return 0;
+	req->bad_request = 1;
+	*result = ih_web_error(req, MHD_HTTP_BAD_REQUEST, "bad request: %s", why);
+	return -1;
+}
+
 /* Access handler.  First call (headers parsed): allocate the request state;
  * refuse methods other than GET/HEAD at once.  Later calls: swallow any
  * body, then route and run the handler exactly once.  Returns MHD_NO (which
@@ -270,6 +358,8 @@ enum MHD_Result ih_web_access(void *cls, struct MHD_Connection *conn, const char
 		*con_cls = req;
 		if (!req->path)
 			return ih_web_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		if (ih_web_header_check(req, version, &r) != 0)
+			return r;
 		if (!req->head && strcmp(method, MHD_HTTP_METHOD_GET) != 0)
 			return ih_web_error(req, MHD_HTTP_METHOD_NOT_ALLOWED,
 					    "method %.32s not allowed: this server is read-only (GET, HEAD)",

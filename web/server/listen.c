@@ -26,11 +26,17 @@ void ih_web_config_init(struct ih_web_config *cfg)
 	sin->sin_port = htons(8080);
 	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	cfg->addrlen = sizeof(*sin);
-	/* Two epoll threads measured 25-31 k requests/s for a 1 KB JSON here,
-	 * thread-per-connection about half of that (DESIGN.md §10). */
+	/* Two polling threads: thread-per-connection measured about half
+	 * the requests/s (docs/design.md). */
 	cfg->threads = 2;
 	cfg->max_connections = 256;
-	cfg->timeout_s = 30;
+	/* One address holds at most a quarter of the connections, so clients
+	 * that open many and send slowly (or nothing) leave room for others;
+	 * 64 is what bench/web.sh's throughput run opens. */
+	cfg->per_ip_connections = 64;
+	/* A connection that sends nothing for 10 s is closed, whether it is
+	 * still sending its headers or idle between requests. */
+	cfg->timeout_s = 10;
 	cfg->conn_memory = 32 * 1024;
 }
 

@@ -37,6 +37,10 @@ static enum MHD_Result ih_web_queue(struct ih_web_request *req, unsigned status,
 				"base-uri 'none'; frame-ancestors 'none'");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	/* After malformed headers the rest of the stream cannot be framed:
+	 * MHD closes the connection once the 400 is sent. */
+	if (req->bad_request)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	r = MHD_queue_response(req->conn, status, resp);
 	MHD_destroy_response(resp);
 	return r;

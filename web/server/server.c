@@ -3,9 +3,13 @@
  * start and stop, and the options MHD runs with (the dispatcher is
  * dispatch.c, the rest of web/server/ is listed in web/server/server.h).
  *
- * Threads: MHD runs either one internal epoll thread or a pool of them
+ * Threads: MHD runs either one internal polling thread or a pool of them
  * (MHD_OPTION_THREAD_POOL_SIZE); dbconn.c gives each its own database
- * connection.  The server's state is its own (struct ih_web_server): no
+ * connection.  poll(), not epoll: with epoll, libmicrohttpd 0.9.75 stops
+ * serving a thread's connections once it reaches its connection limit, so
+ * connections its clients closed sat in CLOSE-WAIT until the idle timeout
+ * (and blocked new ones, and stop); with poll they are reaped at once.
+ * A thread watches at most max_connections / threads sockets.  The server's state is its own (struct ih_web_server): no
  * process-wide state, so a stopped server leaves nothing behind.
  */
 #include "config.h"
@@ -93,7 +97,7 @@ int ih_web_server_start(const struct ih_web_config *cfg, const struct ih_web_app
 {
 	struct ih_web_server *srv;
 	const union MHD_DaemonInfo *info;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG;
 	unsigned threads = cfg->threads ? cfg->threads : 1;
 	char where[INET6_ADDRSTRLEN + 16];
 	int fd;
@@ -152,7 +156,12 @@ int ih_web_server_start(const struct ih_web_config *cfg, const struct ih_web_app
 				       MHD_OPTION_UNESCAPE_CALLBACK, ih_web_unescape, NULL,
 				       MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
 				       MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->conn_memory,
+				       MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_connections,
 				       MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
+				       /* RFC 9112 where 0.9.75 offers it (HTTP/1.1
+					* without Host, space before a colon: 400);
+					* dispatch.c checks the rest. */
+				       MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
 				       MHD_OPTION_ARRAY, pool,
 				       MHD_OPTION_END);
 	if (!srv->daemon) {

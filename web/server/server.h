@@ -39,14 +39,15 @@ struct ih_web_config {
 	const char *db_path;             /* irqhop database, opened read-only */
 	struct sockaddr_storage addr;    /* address to listen on (port 0: any) */
 	socklen_t addrlen;
-	unsigned threads;                /* MHD worker threads (1: one epoll thread) */
+	unsigned threads;                /* MHD worker threads (1: one polling thread) */
 	unsigned max_connections;        /* MHD_OPTION_CONNECTION_LIMIT */
-	unsigned timeout_s;              /* idle connection timeout */
+	unsigned per_ip_connections;     /* MHD_OPTION_PER_IP_CONNECTION_LIMIT */
+	unsigned timeout_s;              /* idle timeout, headers included */
 	size_t conn_memory;              /* MHD_OPTION_CONNECTION_MEMORY_LIMIT */
 };
 
-/* Sets the defaults: 127.0.0.1:8080, 2 threads, 256 connections, 30 s,
- * 32 KiB per connection.  Cannot fail. */
+/* Sets the defaults: 127.0.0.1:8080, 2 threads, 256 connections (64 per
+ * client address), 10 s, 32 KiB per connection.  Cannot fail. */
 void ih_web_config_init(struct ih_web_config *cfg);
 
 /* Parses "ADDR:PORT" ("127.0.0.1:8080", "[::1]:0", "localhost:8080") into
@@ -128,6 +129,7 @@ struct ih_web_request {
 	struct { const char *name, *value; } query[IH_WEB_MAX_QUERY];
 	size_t nquery;
 	int query_bad;                    /* more than IH_WEB_MAX_QUERY arguments */
+	int bad_request;                  /* malformed headers: close after the 400 */
 };
 
 /* Matches PATH against TABLE; on success returns the route and fills the

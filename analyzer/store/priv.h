@@ -1,0 +1,114 @@
+/*
+ * analyzer/store/priv.h - what the files of the store share (its contract is
+ * store.h).  One file per concept:
+ *   open.c     opening the database and its transaction, run rows, refusing
+ *              or replacing a trace already analyzed
+ *   writer.c   the writer thread, its bounded batch queue, irq row inserts
+ *   order.c    each hop's (duration, irq_id) pairs, written in sorted parts
+ *              into hop_order
+ *   tables.c   a run's histograms, percentiles, steal tables and run row
+ *   commit.c   the last hop-order parts, indexes and COMMIT; rollback and
+ *              freeing
+ *   testpoint.c the test hook's shipped (no-op) definition
+ */
+#ifndef IH_STORE_PRIV_H
+#define IH_STORE_PRIV_H
+#include "analyzer/store/store.h"
+#include "schemas/order.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Rows per batch and batches in flight: about 2 MiB of queued rows at most,
+ * enough to ride out a WAL checkpoint without stalling the decoder for long. */
+#define STORE_BATCH_ROWS 1024
+#define STORE_MAX_QUEUED 8
+
+/* Pairs per sorted part of one hop's order (hop_order, schemas/order.h):
+ * 1 MiB per hop at most, so memory stays flat with the trace's size while
+ * a hop of 10 M interrupts still has only ~150 parts for readers to merge. */
+#define STORE_ORDER_PART ((size_t)1 << 16)
+
+struct store_batch {
+	struct store_batch *next;
+	struct ih_store_run *run;
+	int64_t run_id;
+	size_t n;
+	struct ih_rec_row rows[STORE_BATCH_ROWS];
+};
+
+/* One (path, hop) of a run's hop_order being collected: touched by the
+ * writer thread while it runs, then (after it is joined) by the thread that
+ * commits. */
+struct store_order {
+	struct ih_order_pair *buf;
+	size_t n, cap;
+	int64_t parts;		/* parts written so far */
+};
+
+struct ih_store_run {
+	struct ih_store *st;
+	struct ih_store_run *next;
+	int64_t run_id;
+	int64_t replaced;	/* run deleted by replace, 0 if none */
+	char *uuid;		/* set on the run row by ih_store_run_finish */
+	struct store_batch *cur;	/* being filled by the caller's thread */
+	uint64_t irqs, incomplete;
+	uint64_t path_irqs[IH_PATH_COUNT_], path_complete[IH_PATH_COUNT_];
+	struct ih_hist hist[IH_PATH_COUNT_][IH_HOP_COUNT_];
+	struct store_order order[IH_PATH_COUNT_][IH_HOP_COUNT_];
+};
+
+struct ih_store {
+	sqlite3 *db;
+	char *path;
+	bool created;		/* the file did not exist before ih_store_open */
+	bool committed;
+	bool in_txn;
+	sqlite3_stmt *ins_irq;
+	pthread_mutex_t dbmu;	/* the connection, shared by both threads */
+	struct ih_store_run *runs;
+
+	/* Writer thread and its queue (mutex-protected unless noted). */
+	pthread_t writer;
+	bool writer_running;	/* caller's thread only */
+	pthread_mutex_t lock;
+	pthread_cond_t nonempty;
+	pthread_cond_t space;
+	struct store_batch *head, *tail;
+	size_t queued;
+	struct store_batch *free_list;
+	bool closing;
+	atomic_bool werr;	/* writer failed: werr_msg is set */
+	char werr_msg[512];
+	struct ih_store_times times;
+};
+
+/* open.c: runs SQL; -1 with err set ("database P: WHAT: why").  Caller holds
+ * dbmu (or the writer is not running). */
+int store_exec(struct ih_store *st, const char *sql, const char *what, char *err, size_t errlen);
+
+/* writer.c: the irq INSERT statement (prepared by ih_store_open). */
+extern const char store_ins_irq_sql[];
+/* writer.c: inserts one row of run RUN_ID; returns an SQLite result code
+ * (SQLITE_DONE on success).  Caller holds dbmu. */
+int store_insert_row(struct ih_store *st, int64_t run_id, const struct ih_rec_row *r);
+/* writer.c: the writer thread's body (ARG: the store). */
+void *store_writer_main(void *arg);
+/* writer.c: hands RUN's batch being filled to the writer, waiting for
+ * room.  -1 with err set when the writer has failed. */
+int store_push(struct ih_store_run *run, char *err, size_t errlen);
+/* writer.c: stops the writer after it drained the queue.  Safe to call
+ * twice. */
+void store_stop_writer(struct ih_store *st);
+
+/* order.c: writes what (RUN, PATH, HOP)'s order holds as its next part;
+ * -1 with err set.  Caller holds dbmu (or the writer is stopped). */
+int store_order_flush(struct ih_store_run *run, int path, int hop, char *err, size_t errlen);
+/* order.c: adds ROW's hop durations to RUN's hop order; -1 with err set.
+ * Writer thread, holding dbmu. */
+int store_order_add(struct ih_store_run *run, const struct ih_rec_row *row, char *err, size_t errlen);
+#endif
