@@ -74,7 +74,7 @@ check_SCRIPTS += tests/analyzer_kvm_traces.test
 TESTS += tests/analyzer_kvm_traces.test
 EXTRA_DIST += tests/analyzer_kvm_traces.test tests/analyzer_kernel_validate.py tests/data/kvm
 TESTS += tests/analyzer_badinput.test tests/analyzer_ctf.test
-EXTRA_DIST += tests/analyzer_badinput.test tests/analyzer_ctf.test tests/analyzer_ctfgen.py
+EXTRA_DIST += tests/analyzer_badinput.test tests/analyzer_ctf.test tests/analyzer_ctfgen.py tests/lib/btpreload.sh
 
 # Real traces of every path, recorded in a private mount namespace with its
 # own lttng-sessiond, checked against babeltrace2's text output by an

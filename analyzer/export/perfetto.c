@@ -54,6 +54,16 @@ static const struct ex_event_lane {
 	{ "work_queue",       { { EX_IO, "source" } }, 1 },
 	{ "work_entry",       { { EX_WORKER, "worker" } }, 1 },
 	{ "vcpu_ack",         { { EX_VCPU, "vcpu" } }, 1 },
+	/* Kernel events of real KVM hosts (the kvm-msi and kvm-ioapic paths):
+	 * the request is made on the signalling thread's CPU, the IOAPIC
+	 * route's injection runs in a kworker, the vCPU thread is woken by
+	 * whichever injected and then switched in. */
+	{ "kvm_msi_set_irq",         { { EX_PCPU, "pcpu" } }, 1 },
+	{ "workqueue_queue_work",    { { EX_PCPU, "pcpu" } }, 1 },
+	{ "workqueue_execute_start", { { EX_WORKER, "worker" } }, 1 },
+	{ "kvm_set_irq",             { { EX_WORKER, "worker" } }, 1 },
+	{ "sched_waking",            { { EX_WORKER, "worker" }, { EX_PCPU, "pcpu" } }, 2 },
+	{ "sched_switch",            { { EX_VCPU, "vcpu" } }, 1 },
 };
 
 /* The lock wait stored beside a hop, by the event that ends it (the event
@@ -997,9 +1007,17 @@ static int ex_read_vcpus(struct ex *x)
 			sqlite3_finalize(st);
 			return ex_oom(x);
 		}
-		snprintf(name, sizeof(name), "vCPU %lld (%s, %s)", (long long)sqlite3_column_int64(st, 0),
-			 sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1) : "",
-			 sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "");
+		const char *guest = (const char *)sqlite3_column_text(st, 1);
+		const char *kind = (const char *)sqlite3_column_text(st, 2);
+
+		/* "vCPU 0 (busy)" where the guest is named by its kind, as
+		 * the stock scenarios do; else "vCPU 0 (guest web, busy)". */
+		if (!guest || !kind || strcmp(guest, kind) == 0)
+			snprintf(name, sizeof(name), "vCPU %lld (%s)", (long long)sqlite3_column_int64(st, 0),
+				 kind ? kind : guest ? guest : "");
+		else
+			snprintf(name, sizeof(name), "vCPU %lld (guest %s, %s)", (long long)sqlite3_column_int64(st, 0),
+				 guest, kind);
 		free(x->threads[th].name);
 		if (!(x->threads[th].name = strdup(name))) {
 			sqlite3_finalize(st);

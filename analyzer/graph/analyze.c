@@ -26,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -313,6 +315,8 @@ end:
 	return ret;
 }
 
+pid_t ih_analyze_parent;
+
 /* Removes a database file and its companions (a run that died before
  * committing, in a file that did not exist before it).  Never fails. */
 static void an_unlink_db(const char *db)
@@ -384,14 +388,15 @@ static void an_group_sessions(void)
  * failed run); when a signal killed it, we print one line naming the trace
  * and the cause (the library's last line, its assertion) instead, and
  * remove the database file if it did not exist before.  Progress goes
- * straight to the terminal.  Returns 0, or -1 after printing one line. */
+ * straight to the terminal.  The child dies with us (PR_SET_PDEATHSIG), so
+ * killing irqhop analyze at any moment leaves the run absent or complete.  Returns 0, or -1 after printing one line. */
 static int an_one_isolated(struct an_trace *t, int idx, int n, const struct ih_analyze_opts *o)
 {
 	struct stat sb;
 	bool existed = stat(o->db, &sb) == 0 || errno != ENOENT;
 	FILE *errf = tmpfile();
 	int status = 0, ret = -1;
-	pid_t pid;
+	pid_t pid, parent;
 
 	if (!errf) {
 		fprintf(stderr, AN_PREFIX "cannot create a temporary file: %s\n", strerror(errno));
@@ -399,6 +404,7 @@ static int an_one_isolated(struct an_trace *t, int idx, int n, const struct ih_a
 	}
 	fflush(stdout);
 	fflush(stderr);
+	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, AN_PREFIX "cannot fork: %s\n", strerror(errno));
@@ -409,6 +415,11 @@ static int an_one_isolated(struct an_trace *t, int idx, int n, const struct ih_a
 		FILE *progress = NULL;
 		int r;
 
+		/* The run lives and dies with irqhop analyze: killed with it
+		 * (SIGKILL, SIGTERM, ...), its transaction is never committed. */
+		ih_analyze_parent = parent;
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+			_exit(1);
 		if (isatty(STDERR_FILENO)) {
 			int tty = dup(STDERR_FILENO);
 

@@ -1,21 +1,22 @@
 /*
  * analyzer/reconstruct/catalogue.h - the analyzer's view of the event catalogue
- * (collector/events/irqhop_tp.h) and of the hops it reconstructs (DESIGN.md §5,
+ * (collector/events/irqhop_tp.h) and of the hops it reconstructs (docs/design.md §5,
  * schemas/irqhop.sql hop_def).
  *
  * The analyzer does not include collector/events/irqhop_tp.h: that header drags in
  * lttng-ust, and the analyzer reads traces, it does not emit them.  The enum
- * values below are the IH_TP_* ones of collector/events/irqhop_tp.h; keep the two in step.
+ * values come from collector/events/enums.h, which the provider includes too.
  */
 #ifndef IH_CATALOGUE_H
 #define IH_CATALOGUE_H
+#include "collector/events/enums.h"
 
 /* Provider prefix of every irqhop event name in an LTTng trace. */
 #define IH_CAT_PROVIDER_PREFIX "irqhop:"
 
-/* Fixed enum values of collector/events/irqhop_tp.h (IH_TP_*). */
-enum { IH_CAT_TASKLET_GLOBAL = 0, IH_CAT_TASKLET_PERCPU = 1 };
-enum { IH_CAT_NOTIFIER_WAITQUEUE = 0, IH_CAT_NOTIFIER_SRCU = 1 };
+/* The catalogue's fixed enum values, as the provider emits them. */
+enum { IH_CAT_TASKLET_GLOBAL = IH_TP_TASKLET_GLOBAL, IH_CAT_TASKLET_PERCPU = IH_TP_TASKLET_PERCPU };
+enum { IH_CAT_NOTIFIER_WAITQUEUE = IH_TP_NOTIFIER_WAITQUEUE, IH_CAT_NOTIFIER_SRCU = IH_TP_NOTIFIER_SRCU };
 
 /* Events the analyzer distinguishes.  IH_EV_OTHER is every irqhop event that
  * carries nothing for reconstruction (accounting, informational events). */

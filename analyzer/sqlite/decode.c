@@ -216,7 +216,7 @@ int sink_event(struct ih_sink *sink, const bt_message *msg)
 		return -1;
 	}
 	if (!e->handle)
-		return 0;	/* nothing for the hops (irq_exit, vcpu_kick, ...) */
+		return 0;	/* nothing for the hops (softirq_*, vcpu_kick, ...) */
 
 	payload = bt_event_borrow_payload_field_const(event);
 	for (int i = 0; i < e->nmembers; i++) {

@@ -62,6 +62,7 @@ static const struct {
 			      SLOT_BIT(S_IRQ_ID) | SLOT_BIT(S_SOURCE) | SLOT_BIT(S_VECTOR) | SLOT_BIT(S_TARGET_PCPU),
 			      false },
 	[IH_EV_IRQ_ENTRY] = { sink_on_rec, SLOT_BIT(S_IRQ_ID) | SLOT_BIT(S_PCPU), false },
+	[IH_EV_IRQ_EXIT] = { sink_on_rec, SLOT_BIT(S_IRQ_ID) | SLOT_BIT(S_PCPU), false },
 	[IH_EV_TIMER_FIRE] = { sink_on_rec, SLOT_BIT(S_IRQ_ID) | SLOT_BIT(S_VCPU) | SLOT_BIT(S_PCPU), false },
 	[IH_EV_VCPU_ACK] = { sink_on_rec, SLOT_BIT(S_IRQ_ID) | SLOT_BIT(S_VCPU) | SLOT_BIT(S_PCPU), false },
 	[IH_EV_TASKLET_SCHEDULE] = { sink_on_rec, SLOT_BIT(S_IRQ_ID) | SLOT_BIT(S_LOCK_WAIT), false },
