@@ -70,9 +70,9 @@ TESTS += tests/analyzer_hist.t tests/analyzer_rec.t tests/analyzer_store.t tests
 check_SCRIPTS += tests/analyzer_badinput.test tests/analyzer_ctf.test
 # The kernel model on the real KVM traces of tests/data/kvm/ (recorded in an
 # emulated machine: CI needs no emulator), checked against babeltrace2's text.
-check_SCRIPTS += tests/analyzer_kernel.test
-TESTS += tests/analyzer_kernel.test
-EXTRA_DIST += tests/analyzer_kernel.test tests/analyzer_kernel_validate.py tests/data/kvm
+check_SCRIPTS += tests/analyzer_kvm_traces.test
+TESTS += tests/analyzer_kvm_traces.test
+EXTRA_DIST += tests/analyzer_kvm_traces.test tests/analyzer_kernel_validate.py tests/data/kvm
 TESTS += tests/analyzer_badinput.test tests/analyzer_ctf.test
 EXTRA_DIST += tests/analyzer_badinput.test tests/analyzer_ctf.test tests/analyzer_ctfgen.py tests/lib/btpreload.sh
 

@@ -318,6 +318,27 @@ static void test_broken(void)
 	ok(errors == 0, "broken: no errors");
 }
 
+/* The guest drains a raise's id with an earlier interrupt, before that raise's own
+ * work has run: acknowledged before its injection. */
+static void test_early_ack(void)
+{
+	const struct ih_rec_row *r;
+
+	setup();
+	raise_(100, DEV0, 20, VEC);
+	feed(F(.kind = IH_KEV_QUEUE_WORK, .ts = 101, .tid = DEV0, .work = WORK));
+	sw(102, DEV0, 1, 0);
+	ack(110, V0, 20);
+	feed(F(.kind = IH_KEV_EXEC_START, .ts = 120, .tid = KWORKER, .work = WORK));
+	feed(F(.kind = IH_KEV_SET_IRQ, .ts = 121, .tid = KWORKER, .gsi = 16, .level = 1));
+	feed(F(.kind = IH_KEV_EXEC_END, .ts = 122, .tid = KWORKER, .work = WORK));
+	r = row_of(20);
+	ok(r && !r->complete && r->broken_hop == IH_HOP_WORKER && HAS(r, IH_HOP_SIGNAL),
+	   "early ack: incomplete at worker, signal kept");
+	ok(ih_kern_stats(kern)->early_ack == 1 && nrows == 1 && ih_kern_flush(kern) == 0 && nrows == 1,
+	   "early ack: counted; the later injection stores nothing");
+}
+
 /* A host traced without irqhop's events (--attach): every injection is an interrupt,
  * ended by the vCPU's EOI write or userspace exit. */
 static void test_attach(void)
@@ -424,6 +445,7 @@ int main(void)
 	test_names();
 	test_paths();
 	test_broken();
+	test_early_ack();
 	test_attach();
 	test_steal();
 	test_ids();

@@ -867,6 +867,8 @@ static int irq_end(struct ih_kern *k, struct kirq *q, const struct ih_kern_event
 	q->ack_pcpu = ev->cpu;
 	if (has(q, KM_START) && !has(q, KM_REQ))
 		flag(k, q, KF_COALESCED);	/* acknowledged with no request of its own */
+	else if (has(q, KM_REQ) && !has(q, KM_INJ))
+		k->stats.early_ack++;	/* drained by the guest with an earlier interrupt */
 	if (q->wake_tid && q->wake_tid != ev->tid)
 		flag(k, q, KF_MISMATCH);
 	return irq_done(k, q, ev->tid);

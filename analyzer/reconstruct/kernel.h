@@ -102,6 +102,8 @@ struct ih_kern_stats {
 	uint64_t ambiguous;	/* vCPU history cannot tell wake/run apart */
 	uint64_t mismatch;	/* vector or vCPU thread differs from the raise's */
 	uint64_t gap;		/* in flight across discarded events */
+	uint64_t early_ack;	/* acknowledged before its injection (the guest drained it
+				 * while handling an earlier interrupt) */
 	uint64_t inflight_max;
 };
 

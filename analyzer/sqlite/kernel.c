@@ -226,9 +226,9 @@ int sink_kernel_finish(struct ih_sink *sink, struct sink_run *run, struct ih_sto
 		SINK_WARN(sink, "Kernel model: interrupts stored incomplete or not stored, by cause: trace=%s, "
 			  "irqs=%" PRIu64 ", incomplete=%" PRIu64 ", orphans=%" PRIu64 ", coalesced=%" PRIu64
 			  ", no-inject=%" PRIu64 ", no-target=%" PRIu64 ", ambiguous=%" PRIu64 ", mismatch=%" PRIu64
-			  ", gap=%" PRIu64 ", foreign=%" PRIu64 " (not stored)", sink_run_trace_text(sink, run),
-			  ks->irqs, ks->incomplete, ks->orphans, ks->coalesced, ks->no_inject, ks->no_target,
-			  ks->ambiguous, ks->mismatch, ks->gap, ks->foreign);
+			  ", gap=%" PRIu64 ", early-ack=%" PRIu64 ", foreign=%" PRIu64 " (not stored)",
+			  sink_run_trace_text(sink, run), ks->irqs, ks->incomplete, ks->orphans, ks->coalesced,
+			  ks->no_inject, ks->no_target, ks->ambiguous, ks->mismatch, ks->gap, ks->early_ack, ks->foreign);
 	for (size_t i = 0; i < ih_kthreads_count(run->kthreads); i++) {
 		const struct ih_kthread *t = ih_kthreads_at(run->kthreads, i);
 
