@@ -27,32 +27,6 @@
 
 static const char *prog = "irqhop-kvm";
 
-static int __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 2;
-}
-
-/* Parses a number in [lo, hi]; false on junk or out of range. */
-static bool parse_double(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= lo && v <= hi))
-		return false;
-	*out = v;
-	return true;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -85,31 +59,31 @@ int main(int argc, char **argv)
 		case 'R':
 			if (strcmp(optarg, "msi") == 0) cfg.route = IH_KVM_ROUTE_MSI;
 			else if (strcmp(optarg, "ioapic") == 0) cfg.route = IH_KVM_ROUTE_IOAPIC;
-			else return usage_error("--route: '%s' is not msi or ioapic", optarg);
+			else return ih_opt_usage_error(prog, "--route: '%s' is not msi or ioapic", optarg);
 			break;
 		case 'v':
-			if (!parse_double(optarg, 1, IH_KVM_MAX_VCPUS, &d) || d != (double)(unsigned)d)
-				return usage_error("--vcpus: '%s' is not an integer in [1, %d]", optarg,
+			if (!ih_opt_double(optarg, 1, IH_KVM_MAX_VCPUS, &d) || d != (double)(unsigned)d)
+				return ih_opt_usage_error(prog, "--vcpus: '%s' is not an integer in [1, %d]", optarg,
 					IH_KVM_MAX_VCPUS);
 			cfg.vcpus = (unsigned)d;
 			break;
 		case 'r':
-			if (!parse_double(optarg, 0.1, 1e6, &cfg.rate_hz))
-				return usage_error("--rate: '%s' is not a rate in Hz in [0.1, 1000000]", optarg);
+			if (!ih_opt_double(optarg, 0.1, 1e6, &cfg.rate_hz))
+				return ih_opt_usage_error(prog, "--rate: '%s' is not a rate in Hz in [0.1, 1000000]", optarg);
 			break;
 		case 'a':
 			if (strcmp(optarg, "fixed") == 0) cfg.arrival = IH_KVM_FIXED;
 			else if (strcmp(optarg, "poisson") == 0) cfg.arrival = IH_KVM_POISSON;
-			else return usage_error("--arrival: '%s' is not fixed or poisson", optarg);
+			else return ih_opt_usage_error(prog, "--arrival: '%s' is not fixed or poisson", optarg);
 			break;
 		case 'd':
-			if (!parse_double(optarg, 0.001, 3600, &cfg.duration_s))
-				return usage_error("--duration: '%s' is not a number of seconds in [0.001, 3600]",
+			if (!ih_opt_double(optarg, 0.001, 3600, &cfg.duration_s))
+				return ih_opt_usage_error(prog, "--duration: '%s' is not a number of seconds in [0.001, 3600]",
 					optarg);
 			break;
 		case 'S':
-			if (!parse_double(optarg, 0, 9007199254740992.0, &d) || d != (double)(uint64_t)d)
-				return usage_error("--seed: '%s' is not a non-negative integer", optarg);
+			if (!ih_opt_double(optarg, 0, 9007199254740992.0, &d) || d != (double)(uint64_t)d)
+				return ih_opt_usage_error(prog, "--seed: '%s' is not a non-negative integer", optarg);
 			cfg.seed = (uint64_t)d;
 			break;
 		case 'l': cfg.label = optarg; break;
@@ -124,11 +98,11 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+		return ih_opt_usage_error(prog, "unexpected argument '%s'", argv[optind]);
 	/* The label is not escaped into --check's JSON: keep it to plain characters. */
 	for (const char *p = cfg.label; *p; p++)
 		if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
-			return usage_error("--label: quotes, backslashes and control characters are not allowed");
+			return ih_opt_usage_error(prog, "--label: quotes, backslashes and control characters are not allowed");
 	if (ih_kvm_check(err, sizeof(err))) {
 		fprintf(stderr, "%s: %s\n", prog, err);
 		return 1;

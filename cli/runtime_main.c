@@ -31,32 +31,6 @@
 
 static const char *prog = "irqhop-runtime";
 
-static int __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 2;
-}
-
-/* Parses a number in [lo, hi]; false on junk or out of range. */
-static bool parse_double(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= lo && v <= hi))
-		return false;
-	*out = v;
-	return true;
-}
-
 /*
  * Signals.  SIGINT, SIGTERM and SIGHUP are blocked before any thread starts
  * (threads inherit the mask) and taken by one thread in sigwait(): the
@@ -164,33 +138,33 @@ int main(int argc, char **argv)
 			ov.has_tasklet = true;
 			if (strcmp(optarg, "global") == 0) ov.tasklet_mode = 0;
 			else if (strcmp(optarg, "percpu") == 0) ov.tasklet_mode = 1;
-			else return usage_error("--tasklet: '%s' is not global or percpu", optarg);
+			else return ih_opt_usage_error(prog, "--tasklet: '%s' is not global or percpu", optarg);
 			break;
 		case 'n':
 			ov.has_notifier = true;
 			if (strcmp(optarg, "waitqueue") == 0) ov.notifier_mode = 0;
 			else if (strcmp(optarg, "srcu") == 0) ov.notifier_mode = 1;
-			else return usage_error("--notifier: '%s' is not waitqueue or srcu", optarg);
+			else return ih_opt_usage_error(prog, "--notifier: '%s' is not waitqueue or srcu", optarg);
 			break;
 		case 'd':
-			if (!parse_double(optarg, 0.001, 3600, &ov.duration_s))
-				return usage_error("--duration: '%s' is not a number of seconds in [0.001, 3600]", optarg);
+			if (!ih_opt_double(optarg, 0.001, 3600, &ov.duration_s))
+				return ih_opt_usage_error(prog, "--duration: '%s' is not a number of seconds in [0.001, 3600]", optarg);
 			ov.has_duration = true;
 			break;
 		case 'r':
-			if (!parse_double(optarg, 1, 1e6, &ov.rate_hz))
-				return usage_error("--rate: '%s' is not a rate in Hz in [1, 1000000]", optarg);
+			if (!ih_opt_double(optarg, 1, 1e6, &ov.rate_hz))
+				return ih_opt_usage_error(prog, "--rate: '%s' is not a rate in Hz in [1, 1000000]", optarg);
 			ov.has_rate = true;
 			break;
 		case 'S':
-			if (!parse_double(optarg, 0, 9007199254740992.0, &d) || d != (double)(uint64_t)d)
-				return usage_error("--seed: '%s' is not a non-negative integer", optarg);
+			if (!ih_opt_double(optarg, 0, 9007199254740992.0, &d) || d != (double)(uint64_t)d)
+				return ih_opt_usage_error(prog, "--seed: '%s' is not a non-negative integer", optarg);
 			ov.seed = (uint64_t)d;
 			ov.has_seed = true;
 			break;
 		case 'p':
-			if (!parse_double(optarg, 1, IH_MAX_PCPUS, &d) || d != (double)(unsigned)d)
-				return usage_error("--pcpus: '%s' is not an integer in [1, 64]", optarg);
+			if (!ih_opt_double(optarg, 1, IH_MAX_PCPUS, &d) || d != (double)(unsigned)d)
+				return ih_opt_usage_error(prog, "--pcpus: '%s' is not an integer in [1, 64]", optarg);
 			ov.pcpus = (unsigned)d;
 			ov.has_pcpus = true;
 			break;
@@ -206,9 +180,9 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+		return ih_opt_usage_error(prog, "unexpected argument '%s'", argv[optind]);
 	if (ih_scenario_load(scenario, &ov, &sc, err, sizeof(err)))
-		return usage_error("%s", err);
+		return ih_opt_usage_error(prog, "%s", err);
 	if (check) {
 		char *json = ih_scenario_to_json(&sc);
 
