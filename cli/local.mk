@@ -16,7 +16,7 @@ irqhop_LDADD = collector/libihrecord.la analyzer/libihanalyzer.la analyzer/libih
 
 # The scenario driver: a thin program over the model library, plus the probes.
 pkglibexec_PROGRAMS += irqhop-runtime
-irqhop_runtime_SOURCES = cli/runtime_main.c collector/events/provider.c
+irqhop_runtime_SOURCES = cli/runtime_main.c cli/runtime_signals.c cli/runtime_signals.h collector/events/provider.c
 irqhop_runtime_CFLAGS = $(AM_CFLAGS) $(LTTNG_UST_CFLAGS) $(URCU_CFLAGS) $(JANSSON_CFLAGS)
 irqhop_runtime_LDADD = collector/libihcollector.la $(LTTNG_UST_LIBS) -ldl -lpthread
 
@@ -26,3 +26,10 @@ irqhop_kvm_SOURCES = cli/kvm_main.c cli/opts.h collector/kvm/kvm.c collector/kvm
 	collector/events/provider.c
 irqhop_kvm_CFLAGS = $(AM_CFLAGS) $(LTTNG_UST_CFLAGS)
 irqhop_kvm_LDADD = collector/libihcollector.la $(LTTNG_UST_LIBS) -ldl -lpthread -lm
+
+# The runtime's signal thread, tested alone (cli/runtime_signals.h).
+check_PROGRAMS += tests/collector_signals.t
+TESTS += tests/collector_signals.t
+tests_collector_signals_t_SOURCES = tests/collector_signals.c tests/tap.h cli/runtime_signals.c cli/runtime_signals.h
+tests_collector_signals_t_CFLAGS = $(AM_CFLAGS) $(URCU_CFLAGS)
+tests_collector_signals_t_LDADD = collector/libihcollector.la -lpthread

@@ -15,6 +15,7 @@
 #include "collector/model/host.h"
 #include "collector/model/scenario.h"
 #include "cli/opts.h"
+#include "cli/runtime_signals.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -30,58 +31,6 @@
 #include <unistd.h>
 
 static const char *prog = "irqhop-runtime";
-
-/*
- * Signals.  SIGINT, SIGTERM and SIGHUP are blocked before any thread starts
- * (threads inherit the mask) and taken by one thread in sigwait(): the
- * first ends the run early but cleanly (ih_host_interrupt: devices stop,
- * in-flight interrupts drain, run_end is emitted), so `irqhop record`
- * forwarding a user's Ctrl-C gets a complete trace; killed by the default
- * action instead, a thread could die inside a tracepoint with an LTTng
- * sub-buffer reserved and never committed, which leaves the session's stop
- * waiting for data that never comes.  A second signal exits at once.
- */
-static sigset_t stop_signals;
-static atomic_int stop_signal;   /* the first one caught, 0 if none */
-/* The host the signal thread may interrupt: set once it is built, cleared
- * before it is destroyed, and read under the lock, so a signal arriving
- * during or after ih_host_destroy never touches a freed host (the signal
- * thread is detached and lives until exit). */
-static pthread_mutex_t live_host_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct ih_host *live_host;
-
-static void set_live_host(struct ih_host *h)
-{
-	pthread_mutex_lock(&live_host_lock);
-	live_host = h;
-	pthread_mutex_unlock(&live_host_lock);
-}
-
-static void *signal_thread(void *arg)
-{
-	(void)arg;
-	for (;;) {
-		int sig;
-
-		if (sigwait(&stop_signals, &sig) != 0)
-			continue;
-		if (atomic_exchange(&stop_signal, sig) != 0)
-			_exit(128 + sig);
-		pthread_mutex_lock(&live_host_lock);
-		if (live_host)
-			ih_host_interrupt(live_host);
-		pthread_mutex_unlock(&live_host_lock);
-	}
-	return NULL;
-}
-
-/* Destroys the host once the signal thread can no longer reach it.  Never
- * fails. */
-static void destroy_host(struct ih_host *h)
-{
-	set_live_host(NULL);
-	ih_host_destroy(h);
-}
 
 /* --stats: the runtime's own accounting as one JSON line (benchmarks). */
 static void print_stats_json(const struct ih_scenario *sc, const struct ih_host_stats *st)
@@ -194,31 +143,12 @@ int main(int argc, char **argv)
 		free(json);
 		return 0;
 	}
-	sigemptyset(&stop_signals);
-	sigaddset(&stop_signals, SIGINT);
-	sigaddset(&stop_signals, SIGTERM);
-	sigaddset(&stop_signals, SIGHUP);
-	if ((errno = pthread_sigmask(SIG_BLOCK, &stop_signals, NULL)) != 0) {
-		snprintf(err, sizeof(err), "cannot block signals: %s", strerror(errno));
+	/* Before any thread starts (see cli/runtime_signals.h). */
+	if (ih_rt_signals_start(err, sizeof(err)))
 		goto fail;
-	}
 	if (ih_host_create(&sc, &host, err, sizeof(err)))
 		goto fail;
-	{
-		pthread_t sigthr;
-		pthread_attr_t attr;
-
-		/* Detached: it waits in sigwait() until the process exits. */
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		set_live_host(host);
-		errno = pthread_create(&sigthr, &attr, signal_thread, NULL);
-		pthread_attr_destroy(&attr);
-		if (errno != 0) {
-			snprintf(err, sizeof(err), "cannot start the signal thread: %s", strerror(errno));
-			goto fail;
-		}
-	}
+	ih_rt_signals_attach(host);
 	if (ih_host_run(host, err, sizeof(err)))
 		goto fail;
 	ih_host_stats(host, &st);
@@ -228,9 +158,10 @@ int main(int argc, char **argv)
 	       st.host_total_ns ? 100.0 * (double)st.host_steal_ns / (double)st.host_total_ns : 0.0);
 	if (stats)
 		print_stats_json(&sc, &st);
-	destroy_host(host);
-	if (atomic_load(&stop_signal)) {
-		int sig = atomic_load(&stop_signal);
+	ih_rt_signals_detach();
+	ih_host_destroy(host);
+	if (ih_rt_signals_caught()) {
+		int sig = ih_rt_signals_caught();
 
 		fprintf(stderr, "%s: interrupted by signal %d (%s); the run ended early and cleanly\n", prog, sig,
 			strsignal(sig));
@@ -239,6 +170,7 @@ int main(int argc, char **argv)
 	return 0;
 fail:
 	fprintf(stderr, "%s: %s\n", prog, err);
-	destroy_host(host);
+	ih_rt_signals_detach();
+	ih_host_destroy(host);
 	return 1;
 }

@@ -73,9 +73,13 @@ static int parse_notifier(const char *s)
 }
 
 /*
- * Where a value is in a scenario file.  jansson keeps no positions, so a bad
- * value's line is found by walking the raw text (already valid JSON, since
- * jansson parsed it) along the path: "devices[1]" then field "rate".
+ * Where a value is in a scenario file.  jansson keeps no positions in the
+ * values it builds, so a bad value's line is found by walking the raw text
+ * (already valid JSON, since jansson parsed it) along the path:
+ * "devices[1]" then member "rate".  jansson is still the only JSON parser:
+ * it reads every key and skips every value (json_loadb with
+ * JSON_DISABLE_EOF_CHECK reports how many bytes one value took); the walk
+ * itself only steps over whitespace, ':' and ','.
  */
 static const char *scan_text;    /* the file being resolved, or NULL (stock) */
 
@@ -86,34 +90,26 @@ static const char *skip_ws(const char *p)
 	return p;
 }
 
-/* Skips one JSON value starting at P (valid JSON); returns the end. */
+/* Parses the one JSON value at P with jansson; returns it (the caller
+ * decrefs) and sets *end past it, or NULL when there is none. */
+static json_t *value_at(const char *p, const char **end)
+{
+	json_error_t e;
+	json_t *v = json_loadb(p, strlen(p), JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY, &e);
+
+	if (v)
+		*end = p + e.position;
+	return v;
+}
+
+/* Skips one JSON value starting at P; returns the end, or NULL. */
 static const char *skip_value(const char *p)
 {
-	int depth = 0;
+	const char *end = NULL;
+	json_t *v = value_at(skip_ws(p), &end);
 
-	p = skip_ws(p);
-	do {
-		if (*p == '"') {
-			for (p++; *p && *p != '"'; p++)
-				if (*p == '\\' && p[1])
-					p++;
-			if (*p)
-				p++;
-		} else if (*p == '{' || *p == '[') {
-			depth++;
-			p++;
-		} else if (*p == '}' || *p == ']') {
-			depth--;
-			p++;
-		} else if (depth == 0) {
-			while (*p && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\n' &&
-			       *p != '\r' && *p != '\t')
-				p++;
-		} else if (*p) {
-			p++;
-		}
-	} while (*p && depth > 0);
-	return p;
+	json_decref(v);
+	return v ? end : NULL;
 }
 
 /* In the object at P, finds member KEY's value; NULL if absent. */
@@ -123,25 +119,27 @@ static const char *member(const char *p, const char *key, size_t keylen)
 	if (*p != '{')
 		return NULL;
 	p++;
-	for (int guard = 0; guard < 100000; guard++) {
-		const char *k;
+	for (int guard = 0; guard < 100000 && p; guard++) {
+		const char *after = NULL;
+		json_t *k;
+		bool match;
 
 		p = skip_ws(p);
-		if (*p != '"')
+		k = *p == '"' ? value_at(p, &after) : NULL;
+		if (!json_is_string(k)) {
+			json_decref(k);
 			return NULL;
-		k = ++p;
-		while (*p && *p != '"')
-			p += (*p == '\\' && p[1]) ? 2 : 1;
-		if (!*p)
-			return NULL;
-		p = skip_ws(p + 1);
+		}
+		match = json_string_length(k) == keylen && memcmp(json_string_value(k), key, keylen) == 0;
+		json_decref(k);
+		p = skip_ws(after);
 		if (*p != ':')
 			return NULL;
 		p = skip_ws(p + 1);
-		if ((size_t)(p - k) >= keylen && strncmp(k, key, keylen) == 0 && k[keylen] == '"')
+		if (match)
 			return p;
-		p = skip_ws(skip_value(p));
-		if (*p != ',')
+		p = skip_value(p);
+		if (!p || *(p = skip_ws(p)) != ',')
 			return NULL;
 		p++;
 	}
@@ -155,13 +153,13 @@ static const char *element(const char *p, long n)
 	if (*p != '[')
 		return NULL;
 	p = skip_ws(p + 1);
-	for (long i = 0; i < n; i++) {
-		p = skip_ws(skip_value(p));
-		if (*p != ',')
+	for (long i = 0; i < n && p; i++) {
+		p = skip_value(p);
+		if (!p || *(p = skip_ws(p)) != ',')
 			return NULL;
 		p = skip_ws(p + 1);
 	}
-	return *p == ']' ? NULL : p;
+	return !p || *p == ']' ? NULL : p;
 }
 
 /* Line (1-based) of PATH ("a[2].b" style) in scan_text, 0 if unknown. */
