@@ -11,12 +11,14 @@ analyzer_libihsink_la_SOURCES = \
 	analyzer/store/hist.c analyzer/store/hist.h \
 	analyzer/reconstruct/scenario.c analyzer/reconstruct/scenario.h \
 	analyzer/reconstruct/rec.c analyzer/reconstruct/rec.h \
+	analyzer/reconstruct/kernel.c analyzer/reconstruct/kernel.h \
+	analyzer/steal/kthreads.c analyzer/steal/kthreads.h \
 	analyzer/steal/steal.c analyzer/steal/steal.h \
 	analyzer/store/store.h analyzer/store/priv.h analyzer/store/open.c analyzer/store/writer.c \
 	analyzer/store/order.c analyzer/store/tables.c analyzer/store/commit.c analyzer/store/testpoint.c \
 	analyzer/sqlite/sink.h analyzer/sqlite/priv.h analyzer/sqlite/params.c \
 	analyzer/sqlite/component.c analyzer/sqlite/evclass.c analyzer/sqlite/decode.c \
-	analyzer/sqlite/run.c analyzer/sqlite/finish.c \
+	analyzer/sqlite/run.c analyzer/sqlite/finish.c analyzer/sqlite/kernel.c \
 	analyzer/graph/bterror.c analyzer/graph/bterror.h
 analyzer_libihsink_la_CFLAGS = $(IH_ANALYZER_CFLAGS)
 # The scenario JSON of run_begin is read with jansson.
@@ -44,6 +46,11 @@ analyzer_babeltrace_plugin_irqhop_la_LIBADD = analyzer/libihsink.la schemas/libi
 IH_ANALYZER_TEST_LDADD = analyzer/libihsink.la schemas/libihdb.la \
 	$(BABELTRACE2_LIBS) $(SQLITE_LIBS) -lpthread
 check_PROGRAMS += tests/analyzer_hist.t tests/analyzer_rec.t tests/analyzer_store.t tests/analyzer_steal.t
+check_PROGRAMS += tests/analyzer_kernel.t
+tests_analyzer_kernel_t_SOURCES = tests/analyzer_kernel.c tests/tap.h
+tests_analyzer_kernel_t_CFLAGS = $(IH_ANALYZER_CFLAGS)
+tests_analyzer_kernel_t_LDADD = $(IH_ANALYZER_TEST_LDADD)
+TESTS += tests/analyzer_kernel.t
 tests_analyzer_hist_t_SOURCES = tests/analyzer_hist.c tests/tap.h
 tests_analyzer_hist_t_CFLAGS = $(IH_ANALYZER_CFLAGS)
 tests_analyzer_hist_t_LDADD = $(IH_ANALYZER_TEST_LDADD) -lm
@@ -61,8 +68,13 @@ TESTS += tests/analyzer_hist.t tests/analyzer_rec.t tests/analyzer_store.t tests
 # irqhop analyze and the plugin end to end: bad input, and a hand-written
 # CTF trace with known times (needs the irqhop binary and the plugin).
 check_SCRIPTS += tests/analyzer_badinput.test tests/analyzer_ctf.test
+# The kernel model on the real KVM traces of tests/data/kvm/ (recorded in an
+# emulated machine: CI needs no emulator), checked against babeltrace2's text.
+check_SCRIPTS += tests/analyzer_kernel.test
+TESTS += tests/analyzer_kernel.test
+EXTRA_DIST += tests/analyzer_kernel.test tests/analyzer_kernel_validate.py tests/data/kvm
 TESTS += tests/analyzer_badinput.test tests/analyzer_ctf.test
-EXTRA_DIST += tests/analyzer_badinput.test tests/analyzer_ctf.test tests/analyzer_ctfgen.py
+EXTRA_DIST += tests/analyzer_badinput.test tests/analyzer_ctf.test tests/analyzer_ctfgen.py tests/lib/btpreload.sh
 
 # Real traces of every path, recorded in a private mount namespace with its
 # own lttng-sessiond, checked against babeltrace2's text output by an

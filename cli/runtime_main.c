@@ -69,11 +69,23 @@ static bool parse_double(const char *s, double lo, double hi, double *out)
  */
 static sigset_t stop_signals;
 static atomic_int stop_signal;   /* the first one caught, 0 if none */
+/* The host the signal thread may interrupt: set once it is built, cleared
+ * before it is destroyed, and read under the lock, so a signal arriving
+ * during or after ih_host_destroy never touches a freed host (the signal
+ * thread is detached and lives until exit). */
+static pthread_mutex_t live_host_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ih_host *live_host;
+
+static void set_live_host(struct ih_host *h)
+{
+	pthread_mutex_lock(&live_host_lock);
+	live_host = h;
+	pthread_mutex_unlock(&live_host_lock);
+}
 
 static void *signal_thread(void *arg)
 {
-	struct ih_host *host = arg;
-
+	(void)arg;
 	for (;;) {
 		int sig;
 
@@ -81,9 +93,20 @@ static void *signal_thread(void *arg)
 			continue;
 		if (atomic_exchange(&stop_signal, sig) != 0)
 			_exit(128 + sig);
-		ih_host_interrupt(host);
+		pthread_mutex_lock(&live_host_lock);
+		if (live_host)
+			ih_host_interrupt(live_host);
+		pthread_mutex_unlock(&live_host_lock);
 	}
 	return NULL;
+}
+
+/* Destroys the host once the signal thread can no longer reach it.  Never
+ * fails. */
+static void destroy_host(struct ih_host *h)
+{
+	set_live_host(NULL);
+	ih_host_destroy(h);
 }
 
 /* --stats: the runtime's own accounting as one JSON line (benchmarks). */
@@ -214,7 +237,8 @@ int main(int argc, char **argv)
 		/* Detached: it waits in sigwait() until the process exits. */
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		errno = pthread_create(&sigthr, &attr, signal_thread, host);
+		set_live_host(host);
+		errno = pthread_create(&sigthr, &attr, signal_thread, NULL);
 		pthread_attr_destroy(&attr);
 		if (errno != 0) {
 			snprintf(err, sizeof(err), "cannot start the signal thread: %s", strerror(errno));
@@ -230,7 +254,7 @@ int main(int argc, char **argv)
 	       st.host_total_ns ? 100.0 * (double)st.host_steal_ns / (double)st.host_total_ns : 0.0);
 	if (stats)
 		print_stats_json(&sc, &st);
-	ih_host_destroy(host);
+	destroy_host(host);
 	if (atomic_load(&stop_signal)) {
 		int sig = atomic_load(&stop_signal);
 
@@ -241,6 +265,6 @@ int main(int argc, char **argv)
 	return 0;
 fail:
 	fprintf(stderr, "%s: %s\n", prog, err);
-	ih_host_destroy(host);
+	destroy_host(host);
 	return 1;
 }

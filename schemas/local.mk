@@ -2,7 +2,7 @@
 # migrations, and the code that opens a database through them.
 IH_SCHEMA_FILES = schemas/irqhop.sql schemas/indexes.sql
 # schemas/migrations/NNN.sql files are listed here as they are added.
-IH_MIGRATIONS = schemas/migrations/002.sql schemas/migrations/003.sql schemas/migrations/004.sql schemas/migrations/005.sql
+IH_MIGRATIONS = schemas/migrations/002.sql schemas/migrations/003.sql schemas/migrations/004.sql schemas/migrations/005.sql schemas/migrations/006.sql
 
 noinst_LTLIBRARIES += schemas/libihdb.la
 schemas_libihdb_la_SOURCES = schemas/db.c schemas/db.h schemas/order.c schemas/order.h \

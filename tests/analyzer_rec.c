@@ -375,6 +375,34 @@ static void test_discontinuity(void)
 	ok(r != NULL && r->complete, "loss range: a run opened after the range's end is trusted");
 }
 
+/* irq_exit names its interrupt: one seen only there is kept (incomplete),
+ * and an exit after its interrupt's vcpu_ack makes no second row. */
+static void test_exit_only(void)
+{
+	const struct ih_rec_row *r;
+	size_t before = nrows, n951 = 0;
+
+	feed(IH_EV_IRQ_EXIT, 20000, 950, 10, F(.pcpu = 3));
+	/* acked before the host's handler returned */
+	feed(IH_EV_IRQ_RAISE, 20010, 951, 5, F(.source = 1, .vector = 48, .target_pcpu = 0));
+	feed(IH_EV_IRQ_ENTRY, 20020, 951, 10, F(.pcpu = 0));
+	feed(IH_EV_TASKLET_SCHEDULE, 20030, 951, 10, F(.queued = 1, .tasklet = 1));
+	feed(IH_EV_TASKLET_ENTRY, 20040, 951, 11, F(.pcpu = 1, .tasklet = 1));
+	feed(IH_EV_INJECT, 20050, 951, 11, F(.vcpu = 0, .vector = 48));
+	feed(IH_EV_TASKLET_EXIT, 20055, 951, 11, F(.pcpu = 1));
+	feed(IH_EV_VCPU_ACK, 20060, 951, 12, F(.vcpu = 0, .pcpu = 1));
+	feed(IH_EV_IRQ_EXIT, 20070, 951, 10, F(.pcpu = 0));
+	ok(ih_rec_flush(rec) == 0, "exit only: flush succeeds");
+	r = row_of(950);
+	ok(r && r->path == IH_PATH_PASSTHROUGH && !r->complete && r->broken_hop == IH_HOP_DELIVERY &&
+	   r->start_ns == 20000 && HAS(r, IH_COL_PCPU) && r->col[IH_COL_PCPU] == 3,
+	   "exit only: an interrupt seen only in irq_exit is kept, incomplete, passthrough");
+	for (size_t i = before; i < nrows; i++)
+		n951 += rows[i].irq_id == 951;
+	r = row_of(951);
+	ok(n951 == 1 && r && r->complete, "exit only: an irq_exit after the vcpu_ack makes no second row");
+}
+
 int main(void)
 {
 	rec = ih_rec_create(collect, NULL);
@@ -388,6 +416,7 @@ int main(void)
 	test_timer();
 	test_many();
 	test_discontinuity();
+	test_exit_only();
 	is_u64(feed_errors, 0, "no feed failed");
 	is_u64(ih_rec_stats(rec)->irqs, nemitted, "stats count every emitted row");
 	ih_rec_destroy(rec);

@@ -19,7 +19,7 @@ from, rebuilt independently from babeltrace2's text output.
 
 TEXT is the output of `babeltrace2 --clock-seconds --no-delta TRACE` (ERR
 its stderr, which carries the discarded-events warnings).  The rules are the
-ones docs/analyzer.md states (DESIGN.md section 5); this script does not share
+ones docs/analyzer.md states (docs/design.md §5); this script does not share
 code with the analyzer.  Prints TAP-friendly diagnostics ("# ...") and exits 0
 when everything matches, 1 otherwise.
 """
@@ -147,6 +147,7 @@ def rebuild(text, losses=None):
             row['total_ns'] = prev - t['start']
         rows[(it['irq_id'], it['order'])] = row
 
+    done = set()        # irq_ids whose row was written at their vcpu_ack
     starts = {'irq_raise': 'passthrough', 'timer_fire': 'timer', 'eventfd_signal': 'irqfd'}
     orphan = {'irq_entry': 'passthrough', 'notifier_entry': 'irqfd', 'work_queue': 'irqfd',
               'work_entry': 'irqfd'}
@@ -157,6 +158,23 @@ def rebuild(text, losses=None):
             continue
         if name == 'tasklet_exit':
             brackets.pop(vtid, None)
+            continue
+        if name == 'irq_exit':
+            # Nothing for the hops; an interrupt seen only here (its
+            # other events lost) is kept as an incomplete passthrough row.
+            irq_id = f.get('irq_id', 0)
+            if not irq_id or (irq_id not in inflight and irq_id in done):
+                continue
+            seen[irq_id].add(name)
+            it = inflight.get(irq_id)
+            if it is None:
+                it = new(irq_id, ts, 'passthrough')
+                order += 1
+                it['order'] = order
+                inflight[irq_id] = it
+            elif it['path'] == 'unknown':
+                it['path'] = 'passthrough'
+            it['c'].setdefault('pcpu', f['pcpu'])
             continue
         if name not in starts and name not in ('irq_entry', 'tasklet_schedule', 'notifier_entry',
                                                  'work_queue', 'work_entry', 'inject', 'vcpu_ack'):
@@ -223,6 +241,7 @@ def rebuild(text, losses=None):
             c.setdefault('vcpu', f['vcpu'])
             emit(it)
             del inflight[irq_id]
+            done.add(irq_id)
     for it in sorted(inflight.values(), key=lambda x: x['irq_id']):
         emit(it)
     return rows, seen

@@ -8,9 +8,14 @@
 #include "collector/model/scenario.h"
 #include "collector/model/pcpu.h"
 #include "collector/model/vcpu.h"
+#include "collector/events/clock.h"
+
+#include <stdatomic.h>
 #include "tests/tap.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +97,11 @@ static void interrupted_run(bool before)
 		pthread_join(thr, NULL);
 	ok(ih_host_was_interrupted(h), "interrupted %s: the host says it was interrupted", when);
 	ih_host_stats(h, &st);
+	/* What the interrupt did, from the host's own record: the duration
+	 * wait ended before its 30 s, and the run then drained and closed. */
+	ok(st.ended_early, "interrupted %s: the 30 s duration ended early (after %.3f s)", when,
+	   st.run_ns / 1e9);
+	is_u64(st.runs_ended, st.runs_begun, "interrupted %s: the run was closed (run_end)", when);
 	is_u64(st.acked, st.raised, "interrupted %s: as many acknowledgments as interrupts (%llu)", when,
 	       (unsigned long long)st.raised);
 	is_u64(st.audit_distinct, st.raised, "interrupted %s: every irq_id acknowledged", when);
@@ -181,6 +191,110 @@ static void idle_guest_injected_from_elsewhere(int notifier)
 	ih_host_destroy(h);
 }
 
+/* Runstate accounting under a racing wake: the home thread runs and
+ * blocks the vCPU while another thread wakes it whenever it sees BLOCKED.
+ * Each transition and its accounting are one step, so the time charged to
+ * the four states adds up exactly to the time elapsed: an interval counted
+ * twice (two transitions' clock reads and accountings interleaved) breaks
+ * the sum. */
+#define RS_ROUNDS 20000
+struct waker {
+	struct ih_vcpu *v;
+	atomic_bool stop;
+	_Atomic uint64_t wakes;
+};
+
+static void *waker_main(void *arg)
+{
+	struct waker *w = arg;
+
+	while (!atomic_load(&w->stop))
+		if (atomic_load(&w->v->runstate) == IH_RS_BLOCKED &&
+		    ih_vcpu_set_runstate(w->v, IH_RS_BLOCKED, IH_RS_RUNNABLE))
+			atomic_fetch_add(&w->wakes, 1);
+	return NULL;
+}
+
+static void runstate_accounting_races(void)
+{
+	struct ih_pcpu home;
+	struct ih_vcpu v;
+	_Atomic uint64_t acked = 0;
+	struct waker w;
+	pthread_t thr;
+	uint64_t start, end, total = 0, blocks = 0;
+
+	ih_pcpu_init(&home, 0, NULL);
+	ih_vcpu_init(&v, 0, 0, false, &home, &acked, NULL);
+	w.v = &v;
+	atomic_init(&w.stop, false);
+	atomic_init(&w.wakes, 0);
+	start = atomic_load(&v.rs_since);
+	if (!ok(pthread_create(&thr, NULL, waker_main, &w) == 0, "runstate race: waker started"))
+		return;
+	ih_pcpu_set_current(&home);   /* this thread is the vCPU's home pCPU */
+	for (unsigned i = 0; i < RS_ROUNDS; i++) {
+		if (ih_vcpu_set_runstate(&v, IH_RS_RUNNABLE, IH_RS_RUNNING) &&
+		    ih_vcpu_set_runstate(&v, IH_RS_RUNNING, IH_RS_BLOCKED))
+			blocks++;
+		/* Until the waker has woken it (bounded: a stuck waker fails
+		 * the wake count below instead of hanging). */
+		for (unsigned k = 0; k < 1000000 && atomic_load(&v.runstate) == IH_RS_BLOCKED; k++)
+			sched_yield();
+	}
+	atomic_store(&w.stop, true);
+	pthread_join(thr, NULL);
+	end = ih_now_ns();
+	ih_pcpu_set_current(NULL);
+	for (int k = 0; k < 4; k++)
+		total += atomic_load(&v.rs_ns[k]);
+	total += end - atomic_load(&v.rs_since);
+	ok(blocks > 0 && atomic_load(&w.wakes) > 0, "runstate race: %llu blocks, %llu wakes",
+	   (unsigned long long)blocks, (unsigned long long)atomic_load(&w.wakes));
+	is_u64(total, end - start, "runstate race: the states' time adds up to the time elapsed");
+	ih_vcpu_destroy(&v);
+	ih_pcpu_destroy(&home);
+}
+
+/* pthread_create, wrapped at link time (tests/local.mk: --wrap): fails
+ * the fail_at-th call from now with EAGAIN (0: never). */
+int __real_pthread_create(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+int __wrap_pthread_create(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+static atomic_int create_calls, fail_at;
+
+int __wrap_pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+	if (atomic_load(&fail_at) && atomic_fetch_add(&create_calls, 1) + 1 == atomic_load(&fail_at))
+		return EAGAIN;
+	return __real_pthread_create(th, attr, fn, arg);
+}
+
+/* A thread that cannot start: ih_host_run fails with one line, and the
+ * trace still closes the run it opened (run_begin has its run_end), for a
+ * device thread (after run_begin) and a pCPU thread (before it). */
+static void run_fails_to_start(const char *what, int nth)
+{
+	struct ih_sc_overrides ov = { .has_duration = true, .duration_s = 30, .has_pcpus = true, .pcpus = 2 };
+	struct ih_scenario sc;
+	struct ih_host *h = NULL;
+	struct ih_host_stats st;
+	char err[256] = "";
+	int rc;
+
+	if (!ok(ih_scenario_load("passthrough", &ov, &sc, err, sizeof(err)) == 0 &&
+		ih_host_create(&sc, &h, err, sizeof(err)) == 0, "%s fails: host built %s", what, err))
+		return;
+	atomic_store(&create_calls, 0);
+	atomic_store(&fail_at, nth);
+	rc = ih_host_run(h, err, sizeof(err));
+	atomic_store(&fail_at, 0);
+	ok(rc == -1 && strstr(err, what), "%s fails: the run fails, saying so: %s", what, err);
+	ih_host_stats(h, &st);
+	is_u64(st.runs_ended, st.runs_begun, "%s fails: every run_begin has its run_end (%u begun)", what,
+	       st.runs_begun);
+	ih_host_destroy(h);
+}
+
 static void bad_scenarios(void)
 {
 	struct ih_sc_overrides ov = { 0 };
@@ -230,8 +344,11 @@ int main(void)
 	for (int n = 0; n <= 1; n++)
 		run_one("kvm-irqfd", 1, n);
 	block_races_inject();
+	runstate_accounting_races();
 	idle_guest_injected_from_elsewhere(0);
 	idle_guest_injected_from_elsewhere(1);
+	run_fails_to_start("device thread", 3);   /* pCPU threads are calls 1 and 2 */
+	run_fails_to_start("pCPU thread", 2);
 	interrupted_run(true);
 	interrupted_run(false);
 	bad_scenarios();

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -137,20 +138,31 @@ static void *reader(void *arg)
 
 static void blocked_reader(enum ih_notifier_mode mode)
 {
+	const char *name = mode == IH_NOTIFIER_SRCU ? "srcu" : "waitqueue";
 	struct ih_eventfd e;
 	struct ih_irq *irq = calloc(1, sizeof(*irq));
 	pthread_t th;
+	unsigned bound;
 	void *ret;
 
+	if (!irq)
+		tap_bail("out of memory");
 	ih_eventfd_init(&e, 2, mode);
 	ih_eventfd_thread_online();
 	pthread_create(&th, NULL, reader, &e);
+	/* Signal only once the reader has announced that it waits (the last
+	 * step before futex_wait): the wake path must then run.  Whether the
+	 * reader is already asleep in the kernel or about to be does not
+	 * matter: futex_wait refuses to sleep once the count moved. */
+	for (bound = 10000000; bound > 0 && atomic_load(&e.readers_waiting) == 0; bound--)
+		sched_yield();
+	ok(bound > 0, "%s: the reader blocks", name);
 	irq->irq_id = 1;
 	ih_eventfd_signal(&e, irq);
 	pthread_join(th, &ret);
 	ih_eventfd_thread_offline();
-	ok((uintptr_t)ret >= 1, "%s: the wait-queue client (blocked reader) is woken by a signal",
-	   mode == IH_NOTIFIER_SRCU ? "srcu" : "waitqueue");
+	is_u64((uintptr_t)ret, 1, "%s: the blocked reader reads the signal", name);
+	is_u64(atomic_load(&e.reader_wakes), 1, "%s: woken by the wait-queue client (one futex wake)", name);
 	ih_eventfd_destroy(&e);
 }
 

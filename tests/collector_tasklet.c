@@ -11,6 +11,8 @@
 #include "tests/tap.h"
 
 #include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
 #include <semaphore.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -213,16 +215,30 @@ static void *runner_thread(void *arg)
 	return NULL;
 }
 
-struct killer_arg { struct ih_tasklet *t; sem_t calling; atomic_int *order; int ret_seq; };
+struct killer_arg { struct ih_tasklet *t; atomic_int *order; int ret_seq; atomic_bool returned; };
 
 static void *killer_thread(void *arg)
 {
 	struct killer_arg *ka = arg;
 
-	sem_post(&ka->calling);
 	ih_tasklet_kill_blocking(ka->t);
 	ka->ret_seq = atomic_fetch_add(ka->order, 1);
+	atomic_store(&ka->returned, true);
 	return NULL;
+}
+
+/* Whether kill has marked T (the first thing it does, before it waits):
+ * GLOBAL sets is_dead under the lock, PERCPU takes SCHED (0x2 -> 0x3). */
+static bool kill_started(enum ih_tasklet_mode m, struct ih_tasklet *t)
+{
+	bool marked;
+
+	if (m == IH_TASKLET_PERCPU)
+		return atomic_load(&t->state) & IH_TASKLET_STATE_SCHED;
+	ih_spin_lock(&dom.lock, IH_SPIN_NOCPU);
+	marked = t->is_dead;
+	ih_spin_unlock(&dom.lock, IH_SPIN_NOCPU);
+	return marked;
 }
 
 static void test_kill(enum ih_tasklet_mode m)
@@ -233,6 +249,7 @@ static void test_kill(enum ih_tasklet_mode m)
 	struct ih_tasklet t;
 	pthread_t runner, killer;
 	struct probe pr;
+	unsigned bound;
 
 	setup(m);
 	probe_init(&pr);
@@ -247,9 +264,15 @@ static void test_kill(enum ih_tasklet_mode m)
 	sem_wait(&pr.started);                 /* the function is running */
 	ka.t = &t;
 	ka.order = &order;
-	sem_init(&ka.calling, 0, 0);
+	atomic_init(&ka.returned, false);
 	pthread_create(&killer, NULL, killer_thread, &ka);
-	sem_wait(&ka.calling);                 /* kill is being called */
+	/* Kill has marked the tasklet (it is inside kill, not before it) and,
+	 * the function still being held, must not have returned: a kill that
+	 * does not wait returns right after its mark, and fails here or below. */
+	for (bound = 10000000; bound > 0 && !kill_started(m, &t) && !atomic_load(&ka.returned); bound--)
+		sched_yield();
+	ok(bound > 0 && kill_started(m, &t), "%s: kill has started", mname(m));
+	ok(!atomic_load(&ka.returned), "%s: kill has not returned while the function runs", mname(m));
 	sem_post(&pr.release);                 /* let the function finish */
 	pthread_join(killer, NULL);
 	pthread_join(runner, NULL);
@@ -274,7 +297,101 @@ static void test_kill(enum ih_tasklet_mode m)
 	       m == IH_TASKLET_PERCPU ? "lets the queued run happen" : "cancels the queued run");
 	ok(!ih_tasklet_schedule(&t, 4), "%s: and then refuses schedules", mname(m));
 	ih_pcpu_set_current(NULL);
-	sem_destroy(&ka.calling);
+	teardown();
+}
+
+/* G4 with schedules racing kill: pCPU 1 keeps scheduling the tasklet onto
+ * itself and running its softirqs while pCPU 0 kills it.  Once kill has
+ * returned the function must never start again, and every schedule must be
+ * refused.  Many short rounds, each with a fresh tasklet (freed after kill:
+ * the ASan build catches a runner touching it after kill returned). */
+#define KILL_RACE_ROUNDS 1500
+struct race {
+	struct ih_tasklet *t;
+	atomic_bool killed, stop;
+	atomic_int runs_after_kill, runs;
+	atomic_int refused_after_kill_failures;
+	pthread_barrier_t bar;
+};
+
+static void race_fn(struct ih_tasklet *t, void *data)
+{
+	struct race *r = data;
+
+	(void)t;
+	atomic_fetch_add(&r->runs, 1);
+	if (atomic_load(&r->killed))
+		atomic_fetch_add(&r->runs_after_kill, 1);
+}
+
+static void *race_scheduler(void *arg)
+{
+	struct race *r = arg;
+
+	ih_pcpu_set_current(&cpus[1]);
+	for (int round = 0; round < KILL_RACE_ROUNDS; round++) {
+		pthread_barrier_wait(&r->bar);     /* r->t is ready */
+		for (unsigned k = 0; k < 20000 && !atomic_load(&r->stop); k++) {
+			bool killed = atomic_load(&r->killed);
+
+			if (ih_tasklet_schedule_on(r->t, 1, 1) && killed)
+				atomic_fetch_add(&r->refused_after_kill_failures, 1);
+			ih_softirq_do(&cpus[1]);
+		}
+		for (int k = 0; k < 1000 && ih_pcpu_has_work(&cpus[1]); k++)
+			ih_softirq_do(&cpus[1]);
+		pthread_barrier_wait(&r->bar);     /* done with r->t */
+	}
+	ih_pcpu_set_current(NULL);
+	return NULL;
+}
+
+static void test_kill_races_schedule(enum ih_tasklet_mode m)
+{
+	struct race r;
+	pthread_t th;
+	int rounds_ran = 0;
+
+	setup(m);
+	memset(&r, 0, sizeof(r));
+	pthread_barrier_init(&r.bar, NULL, 2);
+	pthread_create(&th, NULL, race_scheduler, &r);
+	ih_pcpu_set_current(&cpus[0]);
+	for (int round = 0; round < KILL_RACE_ROUNDS; round++) {
+		struct ih_tasklet *t = malloc(sizeof(*t));
+
+		if (!t)
+			tap_bail("out of memory");
+		ih_tasklet_init(t, &dom, race_fn, &r);
+		r.t = t;
+		atomic_store(&r.killed, false);
+		atomic_store(&r.stop, false);
+		atomic_store(&r.runs, 0);
+		pthread_barrier_wait(&r.bar);
+		/* Let the scheduler get going (bounded; it may also finish first). */
+		for (unsigned k = 0; k < 100000 && atomic_load(&r.runs) == 0; k++)
+			ih_softirq_do(&cpus[0]);
+		ih_tasklet_kill_blocking(t);
+		atomic_store(&r.killed, true);
+		if (atomic_load(&r.runs) > 0)
+			rounds_ran++;
+		/* The scheduler sees stop after at least one more schedule, and
+		 * drains its pCPU, so a run wrongly queued after kill happens
+		 * (and is counted) before the round ends. */
+		atomic_store(&r.stop, true);
+		pthread_barrier_wait(&r.bar);
+		for (int k = 0; k < 1000 && ih_pcpu_has_work(&cpus[0]); k++)
+			ih_softirq_do(&cpus[0]);
+		free(t);
+	}
+	ih_pcpu_set_current(NULL);
+	pthread_join(th, NULL);
+	ok(rounds_ran > 0, "%s: kill raced a running tasklet (%d of %d rounds)", mname(m), rounds_ran,
+	   KILL_RACE_ROUNDS);
+	is_u64(atomic_load(&r.runs_after_kill), 0, "%s: never ran after kill returned", mname(m));
+	is_u64(atomic_load(&r.refused_after_kill_failures), 0,
+	       "%s: every schedule after kill returned was refused", mname(m));
+	pthread_barrier_destroy(&r.bar);
 	teardown();
 }
 
@@ -306,6 +423,7 @@ int main(void)
 		test_resched((enum ih_tasklet_mode)m);
 		test_cross_cpu((enum ih_tasklet_mode)m);
 		test_kill((enum ih_tasklet_mode)m);
+		test_kill_races_schedule((enum ih_tasklet_mode)m);
 		test_stress((enum ih_tasklet_mode)m);
 	}
 	return tap_done();

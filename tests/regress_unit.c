@@ -131,7 +131,7 @@ static void add_steal(int64_t run, int nwin, double idle_pct)
 	char sql[512];
 
 	snprintf(sql, sizeof(sql),
-		 "INSERT INTO vcpu VALUES (%lld, 0, 'idle0', 'idle', 0), (%lld, 1, 'busy0', 'busy', 1)",
+		 "INSERT INTO vcpu (run_id, vcpu, guest, guest_kind, pcpu) VALUES (%lld, 0, 'idle0', 'idle', 0), (%lld, 1, 'busy0', 'busy', 1)",
 		 (long long)run, (long long)run);
 	exec(sql);
 	for (int w = 0; w < nwin; w++) {

@@ -26,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -77,14 +79,15 @@ static int an_find_plugin(const char *name, const bt_plugin **out)
 
 /* Builds src.ctf.fs -> filter.utils.muxer -> sink.irqhop.sqlite.  Returns 0,
  * or -1 after printing the one-line error. */
-static int an_graph_build(struct an_graph *g, const char *trace, const char *db, const char *label,
-			  const char *window, bool replace, struct ih_sink_result *result)
+static int an_graph_build(struct an_graph *g, const char *trace, const char *const *more, int nmore,
+			  const char *db, const char *label, const char *window, bool replace,
+			  struct ih_sink_result *result)
 {
 	const bt_component_class_source *src_cls;
 	const bt_component_class_filter *mux_cls;
 	bt_value *src_params = NULL, *sink_params = NULL, *inputs = NULL;
 	int ret = -1;
-	uint64_t nout;
+	uint64_t nout, nmux = 0;
 
 	if (an_find_plugin("ctf", &g->ctf) || an_find_plugin("utils", &g->utils))
 		goto end;
@@ -116,26 +119,49 @@ static int an_graph_build(struct an_graph *g, const char *trace, const char *db,
 		an_print_error("cannot open the database for ", trace);
 		goto end;
 	}
-	if (bt_graph_add_source_component(g->graph, src_cls, "ctf", src_params, BT_LOGGING_LEVEL_NONE,
-					  &g->src) != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
-		an_print_error("cannot open trace ", trace);
-		goto end;
-	}
 	if (bt_graph_add_filter_component(g->graph, mux_cls, "muxer", NULL, BT_LOGGING_LEVEL_NONE,
 					  &g->mux) != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
 		an_print_error("cannot set up the muxer for ", trace);
 		goto end;
 	}
-	nout = bt_component_source_get_output_port_count(g->src);
-	for (uint64_t i = 0; i < nout; i++) {
-		/* The muxer adds a new input port each time one is connected,
-		 * so input port i exists when output port i is connected. */
-		if (bt_graph_connect_ports(g->graph,
-					   bt_component_source_borrow_output_port_by_index_const(g->src, i),
-					   bt_component_filter_borrow_input_port_by_index_const(g->mux, i),
-					   NULL) != BT_GRAPH_CONNECT_PORTS_STATUS_OK) {
-			an_print_error("cannot connect the streams of ", trace);
+	/* One src.ctf.fs per trace: it merges its inputs into one trace and
+	 * refuses traces of different UUIDs (a session's kernel and UST
+	 * traces, given together for a kernel run). */
+	for (int k = 0; k <= nmore; k++) {
+		const char *path = k ? more[k - 1] : trace;
+		const bt_component_source *src = NULL;
+		bt_value *params = k ? bt_value_map_create() : src_params, *in = NULL;
+		char name[16];
+
+		snprintf(name, sizeof(name), k ? "ctf-%d" : "ctf", k);
+		if (!params || (k && (bt_value_map_insert_empty_array_entry(params, "inputs", &in) ||
+				      bt_value_array_append_string_element(in, path)))) {
+			if (k)
+				bt_value_put_ref(params);
+			fprintf(stderr, AN_PREFIX "out of memory\n");
 			goto end;
+		}
+		if (bt_graph_add_source_component(g->graph, src_cls, name, params, BT_LOGGING_LEVEL_NONE, &src) !=
+		    BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
+			if (k)
+				bt_value_put_ref(params);
+			an_print_error("cannot open trace ", path);
+			goto end;
+		}
+		if (k)
+			bt_value_put_ref(params);
+		else
+			g->src = src;
+		nout = bt_component_source_get_output_port_count(src);
+		for (uint64_t i = 0; i < nout; i++, nmux++) {
+			/* The muxer adds a new input port each time one is
+			 * connected, so its next input port always exists. */
+			if (bt_graph_connect_ports(g->graph, bt_component_source_borrow_output_port_by_index_const(src, i),
+						   bt_component_filter_borrow_input_port_by_index_const(g->mux, nmux),
+						   NULL) != BT_GRAPH_CONNECT_PORTS_STATUS_OK) {
+				an_print_error("cannot connect the streams of ", path);
+				goto end;
+			}
 		}
 	}
 	if (bt_graph_connect_ports(g->graph, bt_component_filter_borrow_output_port_by_index_const(g->mux, 0),
@@ -258,7 +284,7 @@ static int an_one(struct an_trace *t, int idx, int n, const char *db, const char
 		result.progress = an_progress_cb;
 		result.progress_ctx = &prog;
 	}
-	if (an_graph_build(&g, trace_abs, db, label, window, replace, &result))
+	if (an_graph_build(&g, trace_abs, t->more, t->nmore, db, label, window, replace, &result))
 		goto end;
 	if (result.progress)
 		an_trace_range(bt_plugin_borrow_source_component_class_by_name_const(g.ctf, "fs"), trace_abs, &prog);
@@ -288,6 +314,8 @@ end:
 	an_graph_fini(&g);
 	return ret;
 }
+
+pid_t ih_analyze_parent;
 
 /* Removes a database file and its companions (a run that died before
  * committing, in a file that did not exist before it).  Never fails. */
@@ -323,6 +351,35 @@ static void an_last_line(FILE *f, char *buf, size_t len)
 	}
 }
 
+/* LTTng writes a session with a kernel channel as SESSION/kernel and
+ * SESSION/ust/...: such UST traces join their kernel trace's run (the
+ * sink merges them by session, docs/kvm-model.md).  Sets kernel_of, more
+ * and nmore.  Cannot fail. */
+static void an_group_sessions(void)
+{
+	for (int i = 0; i < an_found.n; i++) {
+		an_found.t[i].kernel_of = -1;
+		an_found.t[i].nmore = 0;
+	}
+	for (int i = 0; i < an_found.n; i++) {
+		struct an_trace *k = &an_found.t[i];
+		size_t len = strlen(k->dir), root;
+
+		if (len < 7 || strcmp(k->dir + len - 7, "/kernel") != 0)
+			continue;
+		root = len - 7;
+		for (int j = 0; j < an_found.n && k->nmore < AN_MAX_SESSION; j++) {
+			struct an_trace *u = &an_found.t[j];
+
+			if (j != i && u->kernel_of < 0 && strncmp(u->dir, k->dir, root) == 0 &&
+			    strncmp(u->dir + root, "/ust/", 5) == 0) {
+				u->kernel_of = i;
+				k->more[k->nmore++] = u->dir;
+			}
+		}
+	}
+}
+
 /* an_one() in a child process.  libbabeltrace2 2.0.4 aborts (an assertion)
  * on some valid-looking metadata (e.g. a sequence in an event's context):
  * in-process that would kill irqhop analyze with no line of its own and
@@ -331,14 +388,15 @@ static void an_last_line(FILE *f, char *buf, size_t len)
  * failed run); when a signal killed it, we print one line naming the trace
  * and the cause (the library's last line, its assertion) instead, and
  * remove the database file if it did not exist before.  Progress goes
- * straight to the terminal.  Returns 0, or -1 after printing one line. */
+ * straight to the terminal.  The child dies with us (PR_SET_PDEATHSIG), so
+ * killing irqhop analyze at any moment leaves the run absent or complete.  Returns 0, or -1 after printing one line. */
 static int an_one_isolated(struct an_trace *t, int idx, int n, const struct ih_analyze_opts *o)
 {
 	struct stat sb;
 	bool existed = stat(o->db, &sb) == 0 || errno != ENOENT;
 	FILE *errf = tmpfile();
 	int status = 0, ret = -1;
-	pid_t pid;
+	pid_t pid, parent;
 
 	if (!errf) {
 		fprintf(stderr, AN_PREFIX "cannot create a temporary file: %s\n", strerror(errno));
@@ -346,6 +404,7 @@ static int an_one_isolated(struct an_trace *t, int idx, int n, const struct ih_a
 	}
 	fflush(stdout);
 	fflush(stderr);
+	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, AN_PREFIX "cannot fork: %s\n", strerror(errno));
@@ -356,6 +415,11 @@ static int an_one_isolated(struct an_trace *t, int idx, int n, const struct ih_a
 		FILE *progress = NULL;
 		int r;
 
+		/* The run lives and dies with irqhop analyze: killed with it
+		 * (SIGKILL, SIGTERM, ...), its transaction is never committed. */
+		ih_analyze_parent = parent;
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+			_exit(1);
 		if (isatty(STDERR_FILENO)) {
 			int tty = dup(STDERR_FILENO);
 
@@ -434,8 +498,9 @@ int ih_analyze_traces(char *const *traces, int ntraces, const struct ih_analyze_
 	/* Babeltrace's own logging would repeat, at length, the error this
 	 * command prints as one line. */
 	bt_logging_set_global_level(BT_LOGGING_LEVEL_NONE);
+	an_group_sessions();
 	for (int i = 0; i < an_found.n; i++)
-		if (an_one_isolated(&an_found.t[i], i + 1, an_found.n, o))
+		if (an_found.t[i].kernel_of < 0 && an_one_isolated(&an_found.t[i], i + 1, an_found.n, o))
 			failed++;
 	if (failed && an_found.n > 1)
 		fprintf(stderr, AN_PREFIX "%d of %d traces failed (the others were added)\n", failed, an_found.n);

@@ -6,6 +6,7 @@
 #ifndef IH_ANALYZE_H
 #define IH_ANALYZE_H
 #include <stdbool.h>
+#include <sys/types.h>
 
 struct ih_analyze_opts {
 	const char *db;		/* database to write (required) */
@@ -22,4 +23,10 @@ struct ih_analyze_opts {
  * others.  Returns the exit status: 0 when every trace was added, 1
  * otherwise. */
 int ih_analyze_traces(char *const *traces, int ntraces, const struct ih_analyze_opts *o);
+
+/* In the child process that decodes one trace (each trace is decoded in its
+ * own, so that a libbabeltrace2 abort is reported, not suffered): the pid of
+ * irqhop analyze; 0 in every other process.  The test hook uses it
+ * (tests/lib/testpoint.c). */
+extern pid_t ih_analyze_parent;
 #endif

@@ -15,6 +15,14 @@ struct an_trace {
 	char *dir;		/* folder holding its metadata file */
 	char uuid[37];		/* "" when the metadata has none */
 	uint64_t bytes;		/* size of its stream files */
+	/* A session with a kernel channel (SESSION/kernel, SESSION/ust/...) is
+	 * one run, reconstructed by the kernel model (docs/kvm-model.md): its
+	 * UST traces name the kernel trace's index in kernel_of (-1 otherwise)
+	 * and are listed in the kernel trace's more[] (set by analyze.c). */
+#define AN_MAX_SESSION 7
+	int kernel_of;
+	int nmore;
+	const char *more[AN_MAX_SESSION];
 };
 
 /* CTF trace folders found under the TRACE arguments (each holds a metadata

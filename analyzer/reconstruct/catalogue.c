@@ -37,6 +37,8 @@ static const char *const path_names[IH_PATH_COUNT_] = {
 	[IH_PATH_PASSTHROUGH] = "passthrough",
 	[IH_PATH_TIMER] = "timer",
 	[IH_PATH_IRQFD] = "irqfd",
+	[IH_PATH_KVM_MSI] = "kvm-msi",
+	[IH_PATH_KVM_IOAPIC] = "kvm-ioapic",
 };
 
 static const char *const hop_names[IH_HOP_COUNT_] = {
@@ -49,6 +51,9 @@ static const char *const hop_names[IH_HOP_COUNT_] = {
 	[IH_HOP_WORKER] = "worker",
 	[IH_HOP_INJECT] = "inject",
 	[IH_HOP_GUEST] = "guest",
+	[IH_HOP_SIGNAL] = "signal",
+	[IH_HOP_WAKE] = "wake",
+	[IH_HOP_RUN] = "run",
 	[IH_HOP_TOTAL] = "total",
 };
 

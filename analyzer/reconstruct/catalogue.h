@@ -1,21 +1,22 @@
 /*
  * analyzer/reconstruct/catalogue.h - the analyzer's view of the event catalogue
- * (collector/events/irqhop_tp.h) and of the hops it reconstructs (DESIGN.md §5,
+ * (collector/events/irqhop_tp.h) and of the hops it reconstructs (docs/design.md §5,
  * schemas/irqhop.sql hop_def).
  *
  * The analyzer does not include collector/events/irqhop_tp.h: that header drags in
  * lttng-ust, and the analyzer reads traces, it does not emit them.  The enum
- * values below are the IH_TP_* ones of collector/events/irqhop_tp.h; keep the two in step.
+ * values come from collector/events/enums.h, which the provider includes too.
  */
 #ifndef IH_CATALOGUE_H
 #define IH_CATALOGUE_H
+#include "collector/events/enums.h"
 
 /* Provider prefix of every irqhop event name in an LTTng trace. */
 #define IH_CAT_PROVIDER_PREFIX "irqhop:"
 
-/* Fixed enum values of collector/events/irqhop_tp.h (IH_TP_*). */
-enum { IH_CAT_TASKLET_GLOBAL = 0, IH_CAT_TASKLET_PERCPU = 1 };
-enum { IH_CAT_NOTIFIER_WAITQUEUE = 0, IH_CAT_NOTIFIER_SRCU = 1 };
+/* The catalogue's fixed enum values, as the provider emits them. */
+enum { IH_CAT_TASKLET_GLOBAL = IH_TP_TASKLET_GLOBAL, IH_CAT_TASKLET_PERCPU = IH_TP_TASKLET_PERCPU };
+enum { IH_CAT_NOTIFIER_WAITQUEUE = IH_TP_NOTIFIER_WAITQUEUE, IH_CAT_NOTIFIER_SRCU = IH_TP_NOTIFIER_SRCU };
 
 /* Events the analyzer distinguishes.  IH_EV_OTHER is every irqhop event that
  * carries nothing for reconstruction (accounting, informational events). */
@@ -51,6 +52,10 @@ enum ih_path {
 	IH_PATH_PASSTHROUGH,
 	IH_PATH_TIMER,
 	IH_PATH_IRQFD,
+	/* Real KVM hosts, reconstructed from the kernel's own events
+	 * (analyzer/reconstruct/kernel.h, docs/kvm-model.md). */
+	IH_PATH_KVM_MSI,
+	IH_PATH_KVM_IOAPIC,
 	IH_PATH_COUNT_
 };
 
@@ -66,6 +71,9 @@ enum ih_hop {
 	IH_HOP_WORKER,
 	IH_HOP_INJECT,
 	IH_HOP_GUEST,
+	IH_HOP_SIGNAL,		/* kernel model: irq_raise -> injection request */
+	IH_HOP_WAKE,		/* kernel model: injection -> sched_waking of the vCPU */
+	IH_HOP_RUN,		/* kernel model: sched_waking -> sched_switch into it */
 	IH_HOP_TOTAL,
 	IH_HOP_COUNT_
 };

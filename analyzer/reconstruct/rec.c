@@ -149,6 +149,9 @@ enum rec_mark {
 
 enum { MODE_UNKNOWN = 0xff };
 
+/* In rec_irq.marks beyond the M_x bits: its irq_exit was seen. */
+#define EXITED_BIT (1u << 15)
+
 struct rec_irq {
 	uint64_t irq_id;	/* map key: must stay first */
 	uint8_t path;		/* enum ih_path */
@@ -176,6 +179,12 @@ struct ih_rec {
 	void *ctx;
 	struct rec_map irqs;
 	struct rec_map brackets;
+	/* irq_ids of passthrough (or unknown-path) interrupts written at their
+	 * vcpu_ack before their irq_exit was seen: that exit, when it comes,
+	 * belongs to a row already written and must not start a new one.
+	 * Entries are removed at the exit (bounded by such races and by
+	 * lost exits). */
+	struct rec_map awaiting_exit;
 	int64_t loss_until;	/* end of the latest loss range, INT64_MIN: none */
 	struct ih_rec_stats stats;
 };
@@ -232,7 +241,8 @@ struct ih_rec *ih_rec_create(ih_rec_emit_fn emit, void *ctx)
 	rec->loss_until = INT64_MIN;
 	if (map_init(&rec->irqs, sizeof(struct rec_irq), 1024))
 		goto error;
-	if (map_init(&rec->brackets, sizeof(struct rec_bracket), 64))
+	if (map_init(&rec->brackets, sizeof(struct rec_bracket), 64) ||
+	    map_init(&rec->awaiting_exit, sizeof(uint64_t), 64))
 		goto error;
 	return rec;
 error:
@@ -246,6 +256,7 @@ void ih_rec_destroy(struct ih_rec *rec)
 		return;
 	free(rec->irqs.slots);
 	free(rec->brackets.slots);
+	free(rec->awaiting_exit.slots);
 	free(rec);
 }
 
@@ -341,6 +352,7 @@ static enum ih_path orphan_path(enum ih_ev kind)
 {
 	switch (kind) {
 	case IH_EV_IRQ_ENTRY:
+	case IH_EV_IRQ_EXIT:
 		return IH_PATH_PASSTHROUGH;
 	case IH_EV_NOTIFIER_ENTRY:
 	case IH_EV_WORK_QUEUE:
@@ -420,6 +432,36 @@ static int rec_bracket(struct ih_rec *rec, const struct ih_rec_event *ev)
 	return 0;
 }
 
+/* Handles irq_exit: nothing for the hops, but an interrupt seen only in its
+ * irq_exit (every other event lost, or the trace joined mid-interrupt) is
+ * kept as an incomplete passthrough orphan rather than dropped.  -1 when
+ * out of memory or when an emit failed. */
+static int rec_exit(struct ih_rec *rec, const struct ih_rec_event *ev)
+{
+	struct rec_irq *irq;
+	uint64_t *done;
+	int err;
+
+	if (ev->irq_id == 0)
+		return 0;
+	irq = map_find(&rec->irqs, ev->irq_id);
+	if (!irq && (done = map_find(&rec->awaiting_exit, ev->irq_id)) != NULL) {
+		map_remove(&rec->awaiting_exit, done);	/* its row is written */
+		return 0;
+	}
+	if (!irq) {
+		irq = irq_lookup(rec, ev, IH_PATH_UNKNOWN, &err);
+		if (!irq)
+			return err;
+	} else if (irq->path == IH_PATH_UNKNOWN) {
+		irq->path = IH_PATH_PASSTHROUGH;	/* only hardware interrupts exit */
+	}
+	irq->marks |= EXITED_BIT;
+	if (!(irq->set & (1u << IH_COL_PCPU)))
+		irq_set(irq, IH_COL_PCPU, ev->pcpu);
+	return 0;
+}
+
 int ih_rec_feed(struct ih_rec *rec, const struct ih_rec_event *ev)
 {
 	enum ih_path start_path = IH_PATH_UNKNOWN;
@@ -440,6 +482,8 @@ int ih_rec_feed(struct ih_rec *rec, const struct ih_rec_event *ev)
 	case IH_EV_EVENTFD_SIGNAL:
 		start_path = IH_PATH_IRQFD;
 		break;
+	case IH_EV_IRQ_EXIT:
+		return rec_exit(rec, ev);
 	case IH_EV_IRQ_ENTRY:
 	case IH_EV_TASKLET_SCHEDULE:
 	case IH_EV_NOTIFIER_ENTRY:
@@ -528,6 +572,13 @@ int ih_rec_feed(struct ih_rec *rec, const struct ih_rec_event *ev)
 		if (!(irq->set & (1u << IH_COL_VCPU)))
 			irq_set(irq, IH_COL_VCPU, ev->vcpu);
 		err = irq_emit(rec, irq);
+		if (!err && !(irq->marks & EXITED_BIT) &&
+		    (irq->path == IH_PATH_PASSTHROUGH || irq->path == IH_PATH_UNKNOWN)) {
+			bool created;
+
+			if (!map_get_or_insert(&rec->awaiting_exit, irq->irq_id, &created))
+				err = -1;
+		}
 		map_remove(&rec->irqs, irq);
 		return err;
 	default:

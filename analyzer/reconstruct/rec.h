@@ -7,7 +7,7 @@
  * callback: at its vcpu_ack (complete, or incomplete when an earlier event was
  * lost), or at ih_rec_flush() for interrupts still in flight at the end.
  *
- * Reconstruction is exact, by irq_id (DESIGN.md §5; docs/analyzer.md gives
+ * Reconstruction is exact, by irq_id (docs/design.md §5; docs/analyzer.md gives
  * the rules).  Memory: only in-flight interrupts are kept (a hash table keyed
  * by irq_id) plus one tasklet bracket per thread (keyed by vtid).
  *

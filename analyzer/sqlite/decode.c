@@ -197,6 +197,17 @@ int sink_event(struct ih_sink *sink, const bt_message *msg)
 	}
 	if (!(sink->events & 0x3fff) && sink->result && sink->result->progress)
 		sink->result->progress(sink->result->progress_ctx, sink->events, ts);
+	if (e->kev && run->kernel) {
+		/* A kernel run: its kernel events and irqhop's irq_raise /
+		 * vcpu_ack go to the kernel model (kernel.c). */
+		if (e->kind >= 0)
+			run->ih_events++;
+		if (!e->has_clock) {
+			SINK_ERROR_CAUSE(sink, "Kernel event without a clock: event=%s", bt_event_class_get_name(ec));
+			return -1;
+		}
+		return sink_on_kernel(sink, run, e, event, ts);
+	}
 	if (e->kind < 0)
 		return 0;
 	run->ih_events++;
@@ -205,7 +216,7 @@ int sink_event(struct ih_sink *sink, const bt_message *msg)
 		return -1;
 	}
 	if (!e->handle)
-		return 0;	/* nothing for the hops (irq_exit, vcpu_kick, ...) */
+		return 0;	/* nothing for the hops (softirq_*, vcpu_kick, ...) */
 
 	payload = bt_event_borrow_payload_field_const(event);
 	for (int i = 0; i < e->nmembers; i++) {

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "analyzer/sqlite/priv.h"
 #include "analyzer/reconstruct/catalogue.h"
+#include "analyzer/reconstruct/kernel.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,7 @@ static const struct {
 			      SLOT_BIT(S_IRQ_ID) | SLOT_BIT(S_SOURCE) | SLOT_BIT(S_VECTOR) | SLOT_BIT(S_TARGET_PCPU),
 			      false },
 	[IH_EV_IRQ_ENTRY] = { sink_on_rec, SLOT_BIT(S_IRQ_ID) | SLOT_BIT(S_PCPU), false },
+	[IH_EV_IRQ_EXIT] = { sink_on_rec, SLOT_BIT(S_IRQ_ID) | SLOT_BIT(S_PCPU), false },
 	[IH_EV_TIMER_FIRE] = { sink_on_rec, SLOT_BIT(S_IRQ_ID) | SLOT_BIT(S_VCPU) | SLOT_BIT(S_PCPU), false },
 	[IH_EV_VCPU_ACK] = { sink_on_rec, SLOT_BIT(S_IRQ_ID) | SLOT_BIT(S_VCPU) | SLOT_BIT(S_PCPU), false },
 	[IH_EV_TASKLET_SCHEDULE] = { sink_on_rec, SLOT_BIT(S_IRQ_ID) | SLOT_BIT(S_LOCK_WAIT), false },
@@ -156,6 +158,9 @@ struct sink_evc *sink_evc_resolve(struct ih_sink *sink, const bt_event_class *ec
 	e->has_clock = bt_stream_class_borrow_default_clock_class_const(sc) != NULL;
 	e->vtid_idx = -1;
 	slots = evc_dispatch(e, name);
+	e->kev = ih_kev_from_name(name);
+	if (e->kev)
+		sink_kernel_resolve(e, ec);
 	if (e->kind < 0)
 		return e;
 	if (pfc && bt_field_class_get_type(pfc) == BT_FIELD_CLASS_TYPE_STRUCTURE) {

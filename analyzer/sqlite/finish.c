@@ -64,7 +64,7 @@ static int sink_finish_run(struct ih_sink *sink, struct sink_run *run, struct ih
 	size_t nguests = 0, nvcpus = 0;
 	int ret = -1;
 
-	if (!run->ih_events) {
+	if (!run->ih_events && !run->kernel) {
 		SINK_ERROR_CAUSE(sink, "trace %s has no irqhop events (no run_begin and no irqhop:* event; "
 				 "was the channel enabled with 'irqhop:*'?)", sink_run_trace_text(sink, run));
 		goto end;
@@ -90,8 +90,12 @@ static int sink_finish_run(struct ih_sink *sink, struct sink_run *run, struct ih
 	}
 	if (run->steal && ih_steal_finish(run->steal, run->end_ns))
 		goto oom;
-	if (run_vcpus(sink, run, &guests, &nguests, &vcpus, &nvcpus, &names))
+	if (run->kernel) {
+		if (sink_kernel_finish(sink, run, &vcpus, &nvcpus))
+			goto end;
+	} else if (run_vcpus(sink, run, &guests, &nguests, &vcpus, &nvcpus, &names)) {
 		goto oom;
+	}
 	memset(&info, 0, sizeof(info));
 	info.label = sink->label_param ? sink->label_param : run->run_label;
 	info.host = run->host;

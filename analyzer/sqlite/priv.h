@@ -38,11 +38,22 @@ enum sink_slot {
 
 #define SINK_MAX_MEMBERS 16
 
+/* Payload members of the kernel events the kernel model reads (kernel.c). */
+enum sink_kfield {
+	SINK_KF_WORK, SINK_KF_ADDRESS, SINK_KF_DATA, SINK_KF_GSI, SINK_KF_LEVEL, SINK_KF_E, SINK_KF_PIN,
+	SINK_KF_PREV_TID, SINK_KF_NEXT_TID, SINK_KF_PREV_STATE, SINK_KF_PREV_COMM, SINK_KF_NEXT_COMM,
+	SINK_KF_TID, SINK_KF_COMM, SINK_KF_TARGET_CPU, SINK_KF_TYPE, SINK_KF_GPA,
+	SINK_KF_IRQ_ID, SINK_KF_SOURCE, SINK_KF_VECTOR,
+	SINK_KF_COUNT_
+};
+#define SINK_MAX_TRACES 8
+
 /* Accounting event kinds, beyond enum ih_ev (which maps them to
  * IH_EV_OTHER): resolved by name once per event class. */
 enum sink_acct { A_NONE = 0, A_RUNSTATE, A_ACCOUNT, A_LOCK_STAT, A_SCHEDSTAT };
 
 struct ih_sink;
+struct ih_store_vcpu;
 struct sink_run;
 struct sink_evc;
 
@@ -67,6 +78,11 @@ struct sink_evc {
 	int64_t vtid_idx;		/* common context member index, -1 if none */
 	bool vtid_signed;
 	bool needs_vtid;		/* tasklet brackets: entry, exit, inject */
+	/* Kernel model (kernel.c): enum ih_kev, and where its fields are. */
+	int kev;
+	int8_t kfield[SINK_KF_COUNT_];	/* payload member index, -1 if absent */
+	int8_t ktid_idx;		/* common context tid (or vtid), -1 */
+	int8_t kcpu_idx;		/* packet context cpu_id, -1 */
 };
 
 /* One trace of the input: one run. */
@@ -87,6 +103,15 @@ struct sink_run {
 	/* Discarded events per stream (ids of the trace), for the log. */
 	struct { uint64_t id, count; } *disc;
 	size_t ndisc;
+	/* Kernel runs (kernel.c): a kernel-domain trace and the UST traces of
+	 * the same LTTng session (hostname, trace_name, creation time) are one
+	 * run, reconstructed with the kernel model. */
+	bool kernel;
+	char *session;			/* the session key, NULL when the env lacks it */
+	const bt_trace *also[SINK_MAX_TRACES];	/* the run's other traces */
+	size_t nalso;
+	struct ih_kern *kern;		/* created at its first event */
+	struct ih_kthreads *kthreads;
 };
 
 struct ih_sink {
@@ -162,6 +187,23 @@ struct sink_run *sink_run_of_trace(struct ih_sink *sink, const bt_trace *trace);
 /* The trace's name as given to run.trace. */
 const char *sink_run_trace_text(const struct ih_sink *sink, const struct sink_run *run);
 void sink_run_free(struct sink_run *run);
+
+/* kernel.c: the kernel model's part of the sink. */
+/* The session key of TRACE (NULL when its env lacks it, or out of memory:
+ * *oom says which) and whether it is a kernel-domain trace. */
+char *sink_kernel_session(const bt_trace *trace, bool *is_kernel, bool *oom);
+/* Resolves E's kernel fields (E->kev already set).  Cannot fail. */
+void sink_kernel_resolve(struct sink_evc *e, const bt_event_class *ec);
+/* Handler of kernel events, and of irq_raise / vcpu_ack in a kernel run. */
+int sink_on_kernel(struct ih_sink *sink, struct sink_run *run, const struct sink_evc *e,
+		   const bt_event *event, int64_t ts);
+/* Discarded events in a kernel run. */
+void sink_kernel_discontinuity(struct sink_run *run);
+/* End of a kernel run: flushes its interrupts and builds its vcpu list
+ * (freed by the caller).  Returns 0, or -1 after appending an error cause. */
+int sink_kernel_finish(struct ih_sink *sink, struct sink_run *run, struct ih_store_vcpu **vcpus,
+		       size_t *nvcpus);
+void sink_kernel_free(struct sink_run *run);
 
 /* finish.c: end of the input: every run's tables, then the commit.
  * Returns 0, or -1 after appending an error cause (every run is then rolled

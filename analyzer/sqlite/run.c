@@ -18,6 +18,7 @@ void sink_run_free(struct sink_run *run)
 	if (!run)
 		return;
 	ih_rec_destroy(run->rec);
+	sink_kernel_free(run);
 	ih_steal_destroy(run->steal);
 	free(run->host);
 	free(run->uuid);
@@ -52,9 +53,13 @@ static char *uuid_text(bt_uuid uuid)
 
 struct sink_run *sink_run_of_trace(struct ih_sink *sink, const bt_trace *trace)
 {
-	for (size_t i = 0; i < sink->nruns; i++)
+	for (size_t i = 0; i < sink->nruns; i++) {
 		if (sink->runs[i]->trace == trace)
 			return sink->runs[i];
+		for (size_t j = 0; j < sink->runs[i]->nalso; j++)
+			if (sink->runs[i]->also[j] == trace)
+				return sink->runs[i];
+	}
 	return NULL;
 }
 
@@ -96,7 +101,26 @@ int sink_stream_beginning(struct ih_sink *sink, const bt_message *msg)
 	bt_uuid uuid;
 	int ret = -1;
 
+	char *session;
+	bool is_kernel, oom;
+
 	if (sink_run_of_trace(sink, trace)) {
+		ret = 0;
+		goto end;
+	}
+	session = sink_kernel_session(trace, &is_kernel, &oom);
+	if (oom)
+		goto oom;
+	/* The traces of one LTTng session with a kernel channel are one
+	 * kernel run (kernel.c). */
+	for (size_t i = 0; session && i < sink->nruns; i++) {
+		run = sink->runs[i];
+		if (!run->session || strcmp(run->session, session) != 0 || !(run->kernel || is_kernel) ||
+		    run->nalso == SINK_MAX_TRACES)
+			continue;
+		run->also[run->nalso++] = trace;
+		run->kernel = true;
+		free(session);
 		ret = 0;
 		goto end;
 	}
@@ -104,6 +128,7 @@ int sink_stream_beginning(struct ih_sink *sink, const bt_message *msg)
 	runs = realloc(sink->runs, (sink->nruns + 1) * sizeof(*runs));
 	if (!run || !runs) {
 		free(run);
+		free(session);
 		if (runs)
 			sink->runs = runs;
 		goto oom;
@@ -112,6 +137,8 @@ int sink_stream_beginning(struct ih_sink *sink, const bt_message *msg)
 	sink->runs[sink->nruns++] = run;
 	run->trace = trace;
 	run->sink = sink;
+	run->session = session;
+	run->kernel = is_kernel;
 	if (!(run->rec = ih_rec_create(sink_emit, run)))
 		goto oom;
 	host = bt_trace_borrow_environment_entry_value_by_name_const(trace, "hostname");
@@ -187,5 +214,6 @@ int sink_discarded(struct ih_sink *sink, const bt_message *msg)
 						 &until) != BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK)
 		until = INT64_MAX;	/* beyond the clock's range: trust no later bracket */
 	ih_rec_discontinuity(run->rec, until);
+	sink_kernel_discontinuity(run);
 	return 0;
 }

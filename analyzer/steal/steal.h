@@ -33,9 +33,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "collector/events/enums.h"
 
-/* Xen runstates (collector/events/irqhop_tp.h IH_TP_RS_*). */
-enum { IH_RS_RUNNING = 0, IH_RS_RUNNABLE, IH_RS_BLOCKED, IH_RS_OFFLINE, IH_RS_COUNT_ };
+/* Xen runstates, as vcpu_runstate carries them (collector/events/enums.h). */
+enum { IH_RS_RUNNING = IH_TP_RS_RUNNING, IH_RS_RUNNABLE = IH_TP_RS_RUNNABLE,
+       IH_RS_BLOCKED = IH_TP_RS_BLOCKED, IH_RS_OFFLINE = IH_TP_RS_OFFLINE, IH_RS_COUNT_ };
+_Static_assert(IH_RS_COUNT_ == 4, "runstates index arrays: they must be 0..3");
 /* Hypervisor time causes, in vcpu_account's order. */
 enum { IH_HV_IRQ = 0, IH_HV_SOFTIRQ, IH_HV_TASKLET, IH_HV_LOCK, IH_HV_COUNT_ };
 

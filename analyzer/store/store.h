@@ -30,6 +30,9 @@ struct ih_store_vcpu {
 	const char *guest;	/* guest name */
 	const char *kind;	/* "idle" | "busy" */
 	int64_t pcpu;		/* home pCPU, -1 if unknown */
+	/* Kernel runs: the vCPU's host thread ("CPU n/KVM"); NULL otherwise. */
+	const char *thread;
+	int64_t tid;
 };
 
 /* Everything the run row holds besides what ih_store_run_begin() got.

@@ -132,8 +132,8 @@ static int store_write_steal(struct ih_store_run *run, const struct ih_store_run
 	size_t nv = info->nvcpus;
 	int ret = -1;
 
-	if (sqlite3_prepare_v2(st->db, "INSERT INTO vcpu (run_id, vcpu, guest, guest_kind, pcpu) "
-			       "VALUES (?, ?, ?, ?, ?)", -1, &vs, NULL) != SQLITE_OK ||
+	if (sqlite3_prepare_v2(st->db, "INSERT INTO vcpu (run_id, vcpu, guest, guest_kind, pcpu, tid, thread) "
+			       "VALUES (?, ?, ?, ?, ?, ?, ?)", -1, &vs, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(st->db, "INSERT INTO steal (run_id, vcpu, window_start_ns, window_ns, "
 			       "running_ns, runnable_ns, blocked_ns, offline_ns, hv_irq_ns, hv_softirq_ns, "
 			       "hv_tasklet_ns, hv_lock_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -151,8 +151,8 @@ static int store_write_steal(struct ih_store_run *run, const struct ih_store_run
 		const struct ih_steal_vwin *w = steal ? ih_steal_vcpu(steal, (uint32_t)v, &guest, &pcpu) : NULL;
 		char gname[32];
 
-		if (v >= info->nvcpus && !w)
-			continue;
+		if ((v >= info->nvcpus || !info->vcpus[v].guest) && !w)
+			continue;	/* an id no vCPU has (kernel runs: ids may have gaps) */
 		sqlite3_bind_int64(vs, 1, run->run_id);
 		sqlite3_bind_int64(vs, 2, (sqlite3_int64)v);
 		if (v < info->nvcpus) {
@@ -162,6 +162,13 @@ static int store_write_steal(struct ih_store_run *run, const struct ih_store_run
 				sqlite3_bind_int64(vs, 5, info->vcpus[v].pcpu);
 			else
 				sqlite3_bind_null(vs, 5);
+			if (info->vcpus[v].thread) {
+				sqlite3_bind_int64(vs, 6, info->vcpus[v].tid);
+				sqlite3_bind_text(vs, 7, info->vcpus[v].thread, -1, SQLITE_STATIC);
+			} else {
+				sqlite3_bind_null(vs, 6);
+				sqlite3_bind_null(vs, 7);
+			}
 		} else {
 			/* Not in the scenario (none in the trace): what the
 			 * runstate events tell. */
@@ -169,6 +176,8 @@ static int store_write_steal(struct ih_store_run *run, const struct ih_store_run
 			sqlite3_bind_text(vs, 3, gname, -1, SQLITE_TRANSIENT);
 			sqlite3_bind_text(vs, 4, "", -1, SQLITE_STATIC);
 			sqlite3_bind_int64(vs, 5, pcpu);
+			sqlite3_bind_null(vs, 6);
+			sqlite3_bind_null(vs, 7);
 		}
 		if (sqlite3_step(vs) != SQLITE_DONE)
 			goto error;

@@ -16,8 +16,9 @@ const char store_ins_irq_sql[] =
 	"INSERT INTO irq (run_id, irq_id, path, source, vector, pcpu, vcpu, start_ns, "
 	"ack_ns, total_ns, complete, broken_hop, delivery_ns, schedule_ns, queue_ns, "
 	"assist_ns, callback_ns, defer_ns, worker_ns, inject_ns, guest_ns, "
-	"sched_lock_wait_ns, run_lock_wait_ns, vm_lock_wait_ns, task_pcpu, ack_pcpu, worker) "
-	"VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	"sched_lock_wait_ns, run_lock_wait_ns, vm_lock_wait_ns, task_pcpu, ack_pcpu, worker, "
+	"signal_ns, wake_ns, run_ns) "
+	"VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
 /* irq columns after run_id/irq_id/path, in ins_irq_sql order, as ih_col
  * values; -1 marks the three non-col parameters (start, complete, broken). */
@@ -28,6 +29,7 @@ static const int ins_irq_cols[] = {
 	IH_HOP_DEFER, IH_HOP_WORKER, IH_HOP_INJECT, IH_HOP_GUEST,
 	IH_COL_SCHED_LOCK, IH_COL_RUN_LOCK, IH_COL_VM_LOCK, IH_COL_TASK_PCPU,
 	IH_COL_ACK_PCPU, IH_COL_WORKER,
+	IH_HOP_SIGNAL, IH_HOP_WAKE, IH_HOP_RUN,
 };
 
 /* Inserts one row of run RUN_ID; returns an SQLite result code (SQLITE_DONE

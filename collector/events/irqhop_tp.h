@@ -27,16 +27,8 @@
 #include <stdint.h>
 #include <lttng/tracepoint.h>
 
-/* Fixed enum values (also in docs/events.md and analyzer/reconstruct/catalogue.h). */
-#ifndef IH_TP_ENUMS
-#define IH_TP_ENUMS
-enum { IH_TP_TASKLET_GLOBAL = 0, IH_TP_TASKLET_PERCPU = 1 };
-enum { IH_TP_NOTIFIER_WAITQUEUE = 0, IH_TP_NOTIFIER_SRCU = 1 };
-enum { IH_TP_RS_RUNNING = 0, IH_TP_RS_RUNNABLE = 1, IH_TP_RS_BLOCKED = 2, IH_TP_RS_OFFLINE = 3 };
-enum { IH_TP_KICK_NONE = 0, IH_TP_KICK_WAKE = 1, IH_TP_KICK_IPI = 2 };
-enum { IH_TP_SRC_DEVICE = 0, IH_TP_SRC_TIMER = 1, IH_TP_SRC_IOTHREAD = 2,
-       IH_TP_SRC_KVM_MSI = 3, IH_TP_SRC_KVM_IOAPIC = 4 };  /* 3, 4: irqhop-kvm (docs/kvm.md) */
-#endif
+/* Fixed enum values: collector/events/enums.h (shared with the analyzer). */
+#include "collector/events/enums.h"
 
 /* ---- run framing ---------------------------------------------------- */
 

@@ -354,7 +354,10 @@ static void *vcpu_main(void *arg)
 			break;
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
-				v->kr->immediate_exit = 0;
+				/* The kick (immediate_exit set by ih_kvm_run, and SIGUSR1): re-arm;
+				 * stopping, set before the kick, ends the loop.  The field is
+				 * shared with the kernel and ih_kvm_run: atomic accesses. */
+				__atomic_store_n(&v->kr->immediate_exit, 0, __ATOMIC_RELAXED);
 				continue;
 			}
 			vcpu_fail(v, "vCPU %u: KVM_RUN: %s", v->idx, strerror(errno));
@@ -869,7 +872,7 @@ stop:
 	atomic_store(&r->stopping, true);
 	for (i = 0; i < cfg->vcpus; i++)
 		if (r->vcpu[i].started) {
-			r->vcpu[i].kr->immediate_exit = 1;
+			__atomic_store_n(&r->vcpu[i].kr->immediate_exit, 1, __ATOMIC_RELAXED);
 			pthread_kill(r->vcpu[i].thread, SIGUSR1);
 			pthread_join(r->vcpu[i].thread, NULL);
 		}

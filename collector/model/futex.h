@@ -23,6 +23,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -57,10 +58,13 @@ static inline int ih_futex_wait(atomic_uint *word, atomic_int *waiters, unsigned
 }
 
 /* Waker side, after changing *word: wakes up to n (INT_MAX: all) of the
- * announced waiters.  Never fails. */
-static inline void ih_futex_wake(atomic_uint *word, atomic_int *waiters, int n)
+ * announced waiters.  Returns whether there were any (the futex was
+ * called).  Never fails. */
+static inline bool ih_futex_wake(atomic_uint *word, atomic_int *waiters, int n)
 {
-	if (atomic_load(waiters))
-		syscall(SYS_futex, (unsigned *)word, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
+	if (!atomic_load(waiters))
+		return false;
+	syscall(SYS_futex, (unsigned *)word, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
+	return true;
 }
 #endif

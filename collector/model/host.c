@@ -142,25 +142,25 @@ static void stop_pcpus(struct ih_host *h)
 
 int ih_host_run(struct ih_host *h, char *err, size_t errlen)
 {
+	unsigned devices_started = 0;
 	uint64_t end, deadline;
 	char *json;
-	int rc;
+	int rc = -1, e;
 
 	ih_proc_read_stat(&h->steal0, &h->total0);
 	if (h->nirqfds) {
-		rc = ih_workqueue_start(&h->wq, h->sc.workers);
-		if (rc) {
-			snprintf(err, errlen, "cannot start the workqueue: %s", strerror(rc));
-			return -1;
+		e = ih_workqueue_start(&h->wq, h->sc.workers);
+		if (e) {
+			snprintf(err, errlen, "cannot start the workqueue: %s", strerror(e));
+			goto out;
 		}
 		h->wq_started = true;
 	}
 	for (unsigned i = 0; i < h->ncpus; i++) {
-		rc = pthread_create(&h->cpus[i].thread, NULL, ih_host_cpu_thread, &h->cpus[i]);
-		if (rc) {
-			snprintf(err, errlen, "cannot start pCPU thread %u: %s", i, strerror(rc));
-			stop_pcpus(h);
-			return -1;
+		e = pthread_create(&h->cpus[i].thread, NULL, ih_host_cpu_thread, &h->cpus[i]);
+		if (e) {
+			snprintf(err, errlen, "cannot start pCPU thread %u: %s", i, strerror(e));
+			goto out;
 		}
 		h->cpus[i].started = true;
 	}
@@ -168,15 +168,15 @@ int ih_host_run(struct ih_host *h, char *err, size_t errlen)
 	IH_TP(run_begin, h->sc.label, json ? json : "{}", ih_tasklet_mode_name(h->sc.tasklet_mode),
 	      ih_notifier_mode_name(h->sc.notifier_mode), h->ncpus, h->nvcpus, h->ndevices,
 	      h->sc.seed, (uint64_t)(h->sc.duration_s * 1e9));
+	h->runs_begun++;
+	h->begin_ns = ih_now_ns();
 	free(json);
-	for (unsigned i = 0; i < h->ndevices; i++) {
-		rc = ih_device_start(&h->devices[i]);
-		if (rc) {
-			snprintf(err, errlen, "cannot start device thread %u: %s", i, strerror(rc));
-			for (unsigned k = 0; k < i; k++)
-				ih_device_stop(&h->devices[k]);
-			stop_pcpus(h);
-			return -1;
+	for (; devices_started < h->ndevices; devices_started++) {
+		e = ih_device_start(&h->devices[devices_started]);
+		if (e) {
+			snprintf(err, errlen, "cannot start device thread %u: %s", devices_started,
+				 strerror(e));
+			goto out;
 		}
 	}
 	/* The run's duration, cut short by ih_host_interrupt(): the main
@@ -185,29 +185,41 @@ int ih_host_run(struct ih_host *h, char *err, size_t errlen)
 	for (;;) {
 		unsigned seq = ih_evcount_seq(&h->stop_notify);
 
-		if (atomic_load(&h->interrupted) || ih_now_ns() >= end)
+		if (atomic_load(&h->interrupted)) {
+			h->ended_early = ih_now_ns() < end;
+			break;
+		}
+		if (ih_now_ns() >= end)
 			break;
 		ih_evcount_wait(&h->stop_notify, seq, end);
 	}
+	rc = 0;
+out:
+	/* The one way out, on success and failure alike: nothing produces any
+	 * more, the devices that started stop, what was raised drains (when
+	 * the pCPUs run), the pCPUs and workers stop, and an opened run is
+	 * closed by run_end. */
 	atomic_store(&h->producing, false);
-	for (unsigned i = 0; i < h->ndevices; i++)
+	for (unsigned i = 0; i < devices_started; i++)
 		ih_device_stop(&h->devices[i]);
+	if (h->runs_begun > h->runs_ended) {
+		/* Drain: wait (woken by each acknowledgment batch) until every
+		 * raised interrupt has been acknowledged. */
+		deadline = ih_now_ns() + IH_DRAIN_TIMEOUT_NS;
+		for (;;) {
+			unsigned seq = ih_evcount_seq(&h->acked_notify);
 
-	/* Drain: wait (woken by each acknowledgment batch) until every raised
-	 * interrupt has been acknowledged. */
-	deadline = ih_now_ns() + IH_DRAIN_TIMEOUT_NS;
-	for (;;) {
-		unsigned seq = ih_evcount_seq(&h->acked_notify);
-
-		if (atomic_load(&h->acked) >= atomic_load(&h->raised))
-			break;
-		if (ih_evcount_wait(&h->acked_notify, seq, deadline) < 0 &&
-		    atomic_load(&h->acked) < atomic_load(&h->raised)) {
-			snprintf(err, errlen, "%llu of %llu interrupts were not acknowledged 10 s after the devices stopped",
-				 (unsigned long long)(atomic_load(&h->raised) - atomic_load(&h->acked)),
-				 (unsigned long long)atomic_load(&h->raised));
-			stop_pcpus(h);
-			return -1;
+			if (atomic_load(&h->acked) >= atomic_load(&h->raised))
+				break;
+			if (ih_evcount_wait(&h->acked_notify, seq, deadline) < 0 &&
+			    atomic_load(&h->acked) < atomic_load(&h->raised)) {
+				if (rc == 0)
+					snprintf(err, errlen, "%llu of %llu interrupts were not acknowledged 10 s after the devices stopped",
+						 (unsigned long long)(atomic_load(&h->raised) - atomic_load(&h->acked)),
+						 (unsigned long long)atomic_load(&h->raised));
+				rc = -1;
+				break;
+			}
 		}
 	}
 	stop_pcpus(h);
@@ -216,10 +228,13 @@ int ih_host_run(struct ih_host *h, char *err, size_t errlen)
 		ih_workqueue_stop(&h->wq);
 		h->wq_started = false;
 	}
-	ih_proc_read_stat(&h->steal1, &h->total1);
-	IH_TP(run_end, atomic_load(&h->raised), atomic_load(&h->acked), h->steal1 - h->steal0,
-	      h->total1 - h->total0);
-	return 0;
+	if (h->runs_begun > h->runs_ended) {
+		ih_proc_read_stat(&h->steal1, &h->total1);
+		IH_TP(run_end, atomic_load(&h->raised), atomic_load(&h->acked), h->steal1 - h->steal0,
+		      h->total1 - h->total0);
+		h->runs_ended++;
+	}
+	return rc;
 }
 
 

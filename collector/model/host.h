@@ -44,6 +44,14 @@ struct ih_host_stats {
 	 * accounting. */
 	uint64_t idle_rs_ns[4], busy_rs_ns[4];
 	uint64_t idle_hv_ns, idle_lock_ns, busy_hv_ns, busy_lock_ns;
+	/* run_begin and run_end events emitted: equal once ih_host_run has
+	 * returned, whatever it returned (a trace always closes its run). */
+	unsigned runs_begun, runs_ended;
+	/* The run's duration was cut short by ih_host_interrupt (its wait
+	 * ended before the duration did), and ns from run_begin to the pCPUs'
+	 * stop. */
+	bool ended_early;
+	uint64_t run_ns;
 };
 
 /* Tests: records every acknowledgment in a bitmap (irq_ids below 2^24) so
@@ -57,7 +65,10 @@ int ih_host_create(const struct ih_scenario *sc, struct ih_host **out, char *err
 
 /* Runs the scenario to completion (see the lifecycle above).  Returns 0, or
  * -1 with one line in err: a thread could not be started, or interrupts
- * were still unacknowledged 10 s after the devices stopped. */
+ * were still unacknowledged 10 s after the devices stopped.  Success and
+ * failure leave by the same path: the devices that started are stopped,
+ * what they raised is drained, every thread started is joined, and a run
+ * that emitted run_begin emits its run_end. */
 int ih_host_run(struct ih_host *h, char *err, size_t errlen);
 
 /* Ends the run's duration now (any thread, e.g. one that caught SIGINT):

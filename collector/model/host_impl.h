@@ -92,6 +92,9 @@ struct ih_host {
 	_Atomic uint64_t audit_dups;
 	uint64_t steal0, total0, steal1, total1;
 	uint64_t end_ns;                 /* when the pCPUs stopped */
+	unsigned runs_begun, runs_ended; /* run_begin / run_end emitted (ih_host_stats) */
+	bool ended_early;                /* the duration wait ended before its end */
+	uint64_t begin_ns;               /* when run_begin was emitted */
 };
 
 /* host_cpu.c */

@@ -101,6 +101,10 @@ void ih_host_stats(struct ih_host *h, struct ih_host_stats *out)
 			out->idle_lock_ns += v->hv_lock_ns;
 		}
 	}
+	out->runs_begun = h->runs_begun;
+	out->runs_ended = h->runs_ended;
+	out->ended_early = h->ended_early;
+	out->run_ns = h->runs_begun && h->end_ns > h->begin_ns ? h->end_ns - h->begin_ns : 0;
 	out->raised = atomic_load(&h->raised);
 	out->acked = atomic_load(&h->acked);
 	out->host_steal_ns = h->steal1 - h->steal0;

@@ -7,6 +7,7 @@
 
 #include "collector/model/futex.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <urcu.h>
@@ -19,7 +20,8 @@ static bool wake_readers(struct ih_notifier_client *c, struct ih_irq *irq)
 
 	(void)irq;
 	/* The count moved before the walk (futex.h's waker side). */
-	ih_futex_wake(&e->count, &e->readers_waiting, INT_MAX);
+	if (ih_futex_wake(&e->count, &e->readers_waiting, INT_MAX))
+		atomic_fetch_add_explicit(&e->reader_wakes, 1, memory_order_relaxed);
 	return false;
 }
 
@@ -29,6 +31,7 @@ void ih_eventfd_init(struct ih_eventfd *e, uint32_t id, enum ih_notifier_mode mo
 	e->mode = mode;
 	atomic_init(&e->count, 0);
 	atomic_init(&e->readers_waiting, 0);
+	atomic_init(&e->reader_wakes, 0);
 	ih_spin_init(&e->wqh_lock, 100 + id, "eventfd_wqh");
 	pthread_mutex_init(&e->update_lock, NULL);
 	CDS_INIT_LIST_HEAD(&e->clients);
@@ -40,6 +43,7 @@ void ih_eventfd_init(struct ih_eventfd *e, uint32_t id, enum ih_notifier_mode mo
 void ih_eventfd_destroy(struct ih_eventfd *e)
 {
 	ih_eventfd_unregister_blocking(e, &e->default_client);
+	assert(cds_list_empty(&e->clients));   /* every other client is gone */
 	pthread_mutex_destroy(&e->update_lock);
 }
 

@@ -21,6 +21,16 @@
  * (its callback returns true); clients called after that one get NULL (the
  * object may already be injected and freed); if none takes it, signal frees it.
  *
+ * States of a client: UNREGISTERED -> REGISTERED (ih_eventfd_register: on
+ * the list, visible to signals that start after it) -> UNREGISTERING
+ * (ih_eventfd_unregister_blocking: off the list, signals already walking
+ * may still call it) -> UNREGISTERED (the call returned: WAITQUEUE, the
+ * removal held wqh_lock; SRCU, a grace period passed).  Invariants: no
+ * callback of a client runs after its unregister returned (the storm test);
+ * an interrupt object has at most one owner (the client that took it, or
+ * signal, which frees it); the default client stays registered from init
+ * to destroy (asserted at destroy: the list is then empty).
+ *
  * Synchronization table:
  *   clients list   WAITQUEUE: wqh_lock (walk and updates)
  *                  SRCU: RCU (walk), update_lock (updates)
@@ -58,7 +68,8 @@ struct ih_eventfd {
 	uint32_t id;
 	enum ih_notifier_mode mode;
 	atomic_uint count;                /* eventfd counter (32 bits: a futex word) */
-	atomic_int readers_waiting;
+	atomic_int readers_waiting;       /* announced blocked readers (futex.h) */
+	_Atomic uint64_t reader_wakes;    /* futex wakes sent to blocked readers (tests) */
 	struct ih_spinlock wqh_lock;      /* WAITQUEUE mode */
 	pthread_mutex_t update_lock;      /* SRCU mode updaters */
 	struct cds_list_head clients;

@@ -4,6 +4,7 @@
 #include "collector/model/pcpu.h"
 #include "collector/events/clock.h"
 
+#include <assert.h>
 #include <stdlib.h>
 
 static _Thread_local struct ih_pcpu *cur_pcpu;
@@ -59,6 +60,7 @@ struct ih_irq *ih_pcpu_take_irq(struct ih_pcpu *p)
 	struct cds_wfcq_node *n;
 
 	/* Single consumer (this pCPU), so the dequeue needs no mutex. */
+	assert(cur_pcpu == p || cur_pcpu == NULL);
 	n = ih_wfcq_dequeue_single(&p->irq_head, &p->irq_tail);
 	return n ? caa_container_of(n, struct ih_irq, node) : NULL;
 }
@@ -73,6 +75,7 @@ void ih_pcpu_idle_wait(struct ih_pcpu *p, uint64_t deadline_ns)
 {
 	unsigned seq = ih_evcount_seq(&p->wake);
 
+	assert(cur_pcpu == p);   /* RUNNING -> IDLE: its own thread only */
 	if (!ih_pcpu_has_work(p))
 		ih_evcount_wait(&p->wake, seq, deadline_ns);
 }

@@ -15,6 +15,15 @@
  * Either the sleeper's check sees the work (published before the count
  * moved), or its wait sees the count moved.
  *
+ * States of a pCPU (its thread's view):
+ *   RUNNING   in its loop: interrupt window, softirqs, guest
+ *   IDLE      in ih_pcpu_idle_wait, announced as a waiter of wake
+ * Transitions: RUNNING -> IDLE only by its own thread, only with no work
+ *   queued when it read wake's count; IDLE -> RUNNING on a kick, a deadline
+ *   or a spurious return.  Invariant: work published before a kick is seen
+ *   by the pCPU's next check (the protocol below); only P's thread dequeues
+ *   P's interrupts or sleeps on P (asserted).
+ *
  * Synchronization:
  *   irq queue      wfcqueue: any thread enqueues, only the pCPU's thread dequeues
  *   softirq_pending atomic bit set; any thread sets bits, the pCPU clears them

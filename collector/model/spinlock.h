@@ -11,6 +11,11 @@
  * waiter calls sched_yield(); the wait still counts as spinning (it is time
  * the vCPU did not get).
  *
+ * States: FREE (locked == 0) and HELD (locked == 1).  FREE -> HELD by the
+ * exchange that returned 0 (acquire); HELD -> FREE only by the holder's
+ * ih_spin_unlock (release; asserted HELD).  Invariant: one holder at a
+ * time, and the holder alone writes acquired_at.
+ *
  * Synchronization: the lock word is the only shared state written by more
  * than one thread.  Counters of slot s are written only by threads whose
  * current pCPU is s (slot IH_SPIN_NOCPU for threads that are not pCPUs, where

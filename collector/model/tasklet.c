@@ -129,7 +129,7 @@ static void tasklet_softirq_global(struct ih_pcpu *p)
 	struct ih_tasklet_domain *d = p->tasklet_dom;
 	struct ih_tasklet_cpu *c = &d->cpu[p->id];
 	struct ih_tasklet *t;
-	uint64_t wait_in, wait_out, irq_id;
+	uint64_t wait_in, wait_out, irq_id, tid;
 	int resched;
 	bool more;
 
@@ -145,9 +145,10 @@ static void tasklet_softirq_global(struct ih_pcpu *p)
 	t->scheduled_on = -1;
 	t->is_running = true;
 	irq_id = t->sched_irq_id;
+	tid = t->id;
 	ih_spin_unlock(&d->lock, p->id);
 
-	IH_TP(tasklet_entry, irq_id, t->id, p->id, wait_in);
+	IH_TP(tasklet_entry, irq_id, tid, p->id, wait_in);
 	run_func(c, t);
 
 	wait_out = ih_spin_lock(&d->lock, p->id);
@@ -159,7 +160,8 @@ static void tasklet_softirq_global(struct ih_pcpu *p)
 		enqueue_global__x(d, t, (unsigned)resched);
 	more = !cds_list_empty(&c->list);
 	ih_spin_unlock(&d->lock, p->id);
-	IH_TP(tasklet_exit, irq_id, t->id, p->id, wait_out);
+	/* T may be killed and freed from here on: use tid only. */
+	IH_TP(tasklet_exit, irq_id, tid, p->id, wait_out);
 
 	if (resched >= 0 && (unsigned)resched != p->id)
 		ih_softirq_raise(d->cpu[resched].pcpu, IH_SOFTIRQ_TASKLET, 0);
@@ -191,6 +193,18 @@ static void kill_global(struct ih_tasklet *t)
 
 /* ---- PERCPU mode ------------------------------------------------------- */
 
+/* Called by the caller that just set SCHED: if kill marked T dead
+ * meanwhile (its dead store precedes its clear of SCHED, which precedes our
+ * set), give SCHED back and refuse, so no run is queued after kill
+ * returned (G4).  Returns whether T is dead. */
+static bool dead_after_sched(struct ih_tasklet *t)
+{
+	if (!atomic_load(&t->dead))
+		return false;
+	atomic_fetch_and(&t->state, ~IH_TASKLET_STATE_SCHED);
+	return true;
+}
+
 static bool schedule_percpu(struct ih_tasklet *t, unsigned cpu, uint64_t irq_id)
 {
 	struct ih_tasklet_domain *d = t->dom;
@@ -198,7 +212,8 @@ static bool schedule_percpu(struct ih_tasklet *t, unsigned cpu, uint64_t irq_id)
 	bool queued = false;
 
 	if (!atomic_load(&t->dead) &&
-	    !(atomic_fetch_or(&t->state, IH_TASKLET_STATE_SCHED) & IH_TASKLET_STATE_SCHED)) {
+	    !(atomic_fetch_or(&t->state, IH_TASKLET_STATE_SCHED) & IH_TASKLET_STATE_SCHED) &&
+	    !dead_after_sched(t)) {
 		/* 0x0 -> 0x1 or 0x2 -> 0x3: we own the queueing. */
 		queued = true;
 		t->scheduled_on = (int)cpu;
@@ -234,7 +249,7 @@ static void tasklet_softirq_percpu(struct ih_pcpu *p)
 	struct ih_tasklet_cpu *c = &d->cpu[p->id];
 	struct ih_tasklet *t;
 	unsigned long old;
-	uint64_t irq_id;
+	uint64_t irq_id, tid;
 	bool poke;
 
 	splice_feed(c);
@@ -254,15 +269,17 @@ static void tasklet_softirq_percpu(struct ih_pcpu *p)
 	/* We hold RUN: 0x3 -> 0x2.  Read the irq before SCHED is released to a
 	 * new scheduler that will overwrite it. */
 	irq_id = t->sched_irq_id;
+	tid = t->id;
 	old = atomic_fetch_and(&t->state, ~IH_TASKLET_STATE_SCHED);
 	assert(old & IH_TASKLET_STATE_SCHED);
 	(void)old;
-	IH_TP(tasklet_entry, irq_id, t->id, p->id, 0);
+	IH_TP(tasklet_entry, irq_id, tid, p->id, 0);
 	run_func(c, t);
 	/* 0x2 -> 0x0, or 0x3 -> 0x1 if scheduled meanwhile (already queued). */
 	old = atomic_fetch_and_explicit(&t->state, ~IH_TASKLET_STATE_RUN, memory_order_release);
 	assert(old & IH_TASKLET_STATE_RUN);
-	IH_TP(tasklet_exit, irq_id, t->id, p->id, 0);
+	/* T may be killed and freed from here on: use tid only. */
+	IH_TP(tasklet_exit, irq_id, tid, p->id, 0);
 	if (poke)
 		ih_softirq_raise(p, IH_SOFTIRQ_TASKLET_PERCPU, 0);
 }

@@ -40,7 +40,12 @@
  * kill: set SCHED (waiting while it is already set, so a queued run happens
  *   first), wait for RUN to clear, mark dead, clear SCHED.  Marking dead
  *   before clearing SCHED closes the window in which the patch's order would
- *   let a schedule slip in between.
+ *   let a schedule slip in between; a scheduler that checked dead before the
+ *   mark and wins SCHED after the clear checks dead again and gives SCHED
+ *   back, so no run is queued once kill returned.
+ * The runner reads everything it needs of T (id, sched_irq_id) before it
+ *   releases the lock (GLOBAL) or the RUN bit (PERCPU): after that kill may
+ *   return and T be freed.
  *
  * Synchronization table:
  *   field              GLOBAL mode              PERCPU mode

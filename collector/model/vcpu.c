@@ -6,6 +6,8 @@
 #include "collector/model/softirq.h"
 #include "collector/events/tp.h"
 
+#include <assert.h>
+#include <sched.h>
 #include <stdlib.h>
 
 void ih_vcpu_init(struct ih_vcpu *v, uint32_t id, uint32_t guest, bool busy,
@@ -17,6 +19,7 @@ void ih_vcpu_init(struct ih_vcpu *v, uint32_t id, uint32_t guest, bool busy,
 	v->busy = busy;
 	v->pcpu = home;
 	atomic_init(&v->runstate, IH_RS_RUNNABLE);
+	atomic_flag_clear(&v->rs_lock);
 	atomic_init(&v->rs_since, ih_now_ns());
 	for (int i = 0; i < 4; i++) {
 		atomic_init(&v->rs_ns[i], 0);
@@ -43,16 +46,32 @@ void ih_vcpu_destroy(struct ih_vcpu *v)
 
 bool ih_vcpu_set_runstate(struct ih_vcpu *v, enum ih_runstate from, enum ih_runstate to)
 {
-	int expected = (int)from;
+	unsigned polls = 0;
 	uint64_t now, since;
 
-	if (!atomic_compare_exchange_strong(&v->runstate, &expected, (int)to))
+	assert(from != to && (unsigned)from < 4 && (unsigned)to < 4);
+	/* Only BLOCKED -> RUNNABLE (a wake) may come from another thread. */
+	assert((from == IH_RS_BLOCKED && to == IH_RS_RUNNABLE) || ih_pcpu_current() == v->pcpu);
+	/* Cheap test first: a transition that cannot happen takes no lock. */
+	if (atomic_load(&v->runstate) != (int)from)
 		return false;
+	while (atomic_flag_test_and_set_explicit(&v->rs_lock, memory_order_acquire)) {
+		ih_cpu_relax();
+		if (++polls % IH_SPIN_YIELD_EVERY == 0)
+			sched_yield();   /* the holder may be preempted */
+	}
+	if (atomic_load(&v->runstate) != (int)from) {
+		atomic_flag_clear_explicit(&v->rs_lock, memory_order_release);
+		return false;
+	}
 	now = ih_now_ns();
-	since = atomic_exchange(&v->rs_since, now);
+	since = atomic_load_explicit(&v->rs_since, memory_order_relaxed);
 	if (now > since)
-		atomic_fetch_add(&v->rs_ns[from], now - since);
+		atomic_fetch_add_explicit(&v->rs_ns[from], now - since, memory_order_relaxed);
+	atomic_store_explicit(&v->rs_since, now, memory_order_relaxed);
+	atomic_store(&v->runstate, (int)to);
 	IH_TP(vcpu_runstate, v->id, v->guest, v->pcpu->id, (uint8_t)from, (uint8_t)to);
+	atomic_flag_clear_explicit(&v->rs_lock, memory_order_release);
 	return true;
 }
 

@@ -22,8 +22,13 @@
  * Invariant: a vCPU is never left BLOCKED with an interrupt queued.  The
  * injector enqueues, then reads the runstate; ih_vcpu_block publishes
  * BLOCKED, then reads the queue: one of them sees the other and wakes it.
- * runstate is atomic; time in each state is accumulated by whoever makes the
- * transition (rs_since is exchanged atomically so each interval counts once).
+ * A transition is one step under the vCPU's rs_lock (a tiny spinlock, taken
+ * only for transitions): check the state is FROM, read the clock, charge
+ * [rs_since, now) to FROM, set rs_since and the state, emit vcpu_runstate.
+ * So intervals tile time exactly (what is charged to the four states adds
+ * up to the time elapsed), each is charged to the state it was spent in,
+ * and the vcpu_runstate events of one vCPU come in transition order.
+ * runstate stays atomic so that readers (pick, inject) need no lock.
  */
 #ifndef IH_VCPU_H
 #define IH_VCPU_H
@@ -43,9 +48,10 @@ struct ih_vcpu {
 	uint32_t guest;
 	bool busy;                        /* busy guests always have work */
 	struct ih_pcpu *pcpu;             /* home pCPU (no migration) */
-	atomic_int runstate;
-	_Atomic uint64_t rs_since;        /* when the current state began */
-	_Atomic uint64_t rs_ns[4];        /* accumulated time per state */
+	atomic_int runstate;              /* written under rs_lock, read by anyone */
+	atomic_flag rs_lock;              /* serializes transitions (see above) */
+	_Atomic uint64_t rs_since;        /* when the current state began (rs_lock) */
+	_Atomic uint64_t rs_ns[4];        /* accumulated time per state (rs_lock) */
 	struct cds_wfcq_head inj_head;
 	struct cds_wfcq_tail inj_tail;
 	_Atomic uint64_t pending_vec[4];  /* 256-bit IRR */

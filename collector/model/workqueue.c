@@ -5,6 +5,7 @@
 #include "collector/events/tp.h"
 #include "collector/model/wfcq.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 
@@ -76,6 +77,7 @@ int ih_workqueue_start(struct ih_workqueue *wq, unsigned nworkers)
 
 void ih_workqueue_queue(struct ih_workqueue *wq, struct ih_irq *work, uint64_t work_id)
 {
+	assert(!atomic_load(&wq->stop));   /* RUNNING only */
 	work->work_id = work_id;
 	IH_TP(work_queue, work->irq_id, work_id, 0);
 	ih_wfcq_enqueue(&wq->head, &wq->tail, &work->node);
@@ -88,6 +90,8 @@ void ih_workqueue_stop(struct ih_workqueue *wq)
 	ih_evcount_signal(&wq->wake);
 	for (unsigned i = 0; i < wq->started; i++)
 		pthread_join(wq->workers[i].thread, NULL);
+	/* STOPPED: workers leave only with the queue empty (when any ran). */
+	assert(wq->started == 0 || cds_wfcq_empty(&wq->head, &wq->tail));
 	wq->started = 0;
 	pthread_mutex_destroy(&wq->deq_lock);
 	cds_wfcq_destroy(&wq->head, &wq->tail);

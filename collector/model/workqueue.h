@@ -9,6 +9,14 @@
  * Work items are interrupt objects (struct ih_irq): `handler` is the work
  * function, run on a worker thread between work_entry and work_exit.
  *
+ * States of the workqueue: RUNNING (started, !stop) -> STOPPING (stop set
+ * by ih_workqueue_stop) -> STOPPED (every worker joined).  A worker loops
+ * BUSY (running a work item) / SLEEPING (on the event count, after finding
+ * the queue empty) and exits only when it finds the queue empty with stop
+ * set, so every item queued before stop runs (asserted: the queue is empty
+ * once the workers are joined).  A work item is queued once, run once, by
+ * one worker, and owned by its handler from then on.
+ *
  * Synchronization: the queue is a wfcqueue whose single consumer role is
  * serialized by `deq_lock` (several workers dequeue); sleeping and waking
  * use an ih_evcount event count, so no wake-up is lost.

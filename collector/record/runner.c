@@ -106,6 +106,8 @@ static void first_line(const char *text, char *line, size_t len)
 		p++;
 	if (strncmp(p, "irqhop-runtime: ", 16) == 0)
 		p += 16;
+	else if (strncmp(p, "irqhop-kvm: ", 12) == 0)   /* irqhop record --kvm's workload */
+		p += 12;
 	e = strchr(p, '\n');
 	snprintf(line, len, "%.*s", (int)(e ? e - p : (ptrdiff_t)strlen(p)), p);
 }

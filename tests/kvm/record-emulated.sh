@@ -28,7 +28,6 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
 builddir=build
 outdir=kvm-trace.out
 timeout_s=300
@@ -121,7 +120,7 @@ done
 mkdir -p "$root/lib/modules/$KVER/extra"
 cp /bin/busybox "$root/bin/busybox"
 for a in sh mount umount mkdir cat ls sleep tar poweroff echo date dmesg \
-		ps kill grep head tail wc sync cp rm nproc uname id; do
+		ps kill pidof grep head tail wc sync cp rm nproc uname id; do
 	ln -sf busybox "$root/bin/$a"
 done
 # Kernel modules: kvm_amd (+ kvm, irqbypass, ccp...), virtio disk, and their dependencies.
@@ -133,12 +132,14 @@ mods_of() {
 		if [ -n "$deps" ]; then mods_of $deps; fi
 	done
 }
-for f in $(mods_of kvm_amd virtio_pci virtio_blk | sort -u); do
+mods_of kvm_amd virtio_pci virtio_blk >"$work/mods" || die "cannot list the kernel modules"
+for f in $(sort -u "$work/mods"); do
 	mkdir -p "$root$(dirname "$f")"
 	cp "$f" "$root$f"
 done
 find "$modsrc/src" -name '*.ko' -exec cp {} "$root/lib/modules/$KVER/extra/" \;
 cp "/lib/modules/$KVER/modules.builtin" "/lib/modules/$KVER/modules.order" \
+	"/lib/modules/$KVER/modules.builtin.modinfo" \
 	"$root/lib/modules/$KVER/" 2>/dev/null || true
 depmod -b "$root" "$KVER" || die "depmod failed"
 # Programs and every library they load (ldd), plus what LTTng dlopens.

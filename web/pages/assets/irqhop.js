@@ -81,7 +81,7 @@ export function setStatus(text, isError) {
   s.classList.toggle('error', !!isError);
 }
 
-// What each path is, in the words of DESIGN.md §5.
+// What each path is, in the words of docs/design.md §5.
 export const PATHS = {
   passthrough: 'Xen passthrough (dpci): device IRQ → tasklet → injection → guest ack',
   timer: 'Xen VIRQ_TIMER: timer → tasklet → injection → guest ack',
