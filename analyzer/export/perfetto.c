@@ -1021,14 +1021,20 @@ static int ex_assign_lanes(struct ex *x)
 }
 
 /* The vCPUs of the run, as threads (so each has its counter track even
- * when no selected hop ran on it), named with their guest. */
+ * when no selected hop ran on it), named with their guest and, for a real
+ * KVM host, the host thread ("vCPU 0 (kvm) CPU 0/KVM [160]"). */
 static int ex_read_vcpus(struct ex *x)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (sqlite3_prepare_v2(x->db, "SELECT vcpu, guest, guest_kind FROM vcpu WHERE run_id = ?1 ORDER BY vcpu",
-			       -1, &st, NULL) != SQLITE_OK)
+	bool has_thread = ex_has_column(x, "vcpu", "thread") && ex_has_column(x, "vcpu", "tid");
+	char sql[160];
+
+	/* Runs of a real KVM host name each vCPU's host thread (schema 6). */
+	snprintf(sql, sizeof(sql), "SELECT vcpu, guest, guest_kind, %s FROM vcpu WHERE run_id = ?1 ORDER BY vcpu",
+		 has_thread ? "thread, tid" : "NULL, NULL");
+	if (sqlite3_prepare_v2(x->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return ex_sqlerr(x);
 	sqlite3_bind_int64(st, 1, x->sel->run_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1050,6 +1056,12 @@ static int ex_read_vcpus(struct ex *x)
 		else
 			snprintf(name, sizeof(name), "vCPU %lld (guest %s, %s)", (long long)sqlite3_column_int64(st, 0),
 				 guest, kind);
+		if (sqlite3_column_type(st, 3) == SQLITE_TEXT && sqlite3_column_type(st, 4) == SQLITE_INTEGER) {
+			size_t used = strlen(name);
+
+			snprintf(name + used, sizeof(name) - used, " %s [%lld]", (const char *)sqlite3_column_text(st, 3),
+				 (long long)sqlite3_column_int64(st, 4));
+		}
 		free(x->threads[th].name);
 		if (!(x->threads[th].name = strdup(name))) {
 			sqlite3_finalize(st);
