@@ -252,8 +252,31 @@ static int ex_buf_printf(char **buf, size_t *len, size_t *cap, const char *fmt, 
 	return -1;
 }
 
+/* Length of the valid UTF-8 sequence at P (1 to 4), or 0 when P does not
+ * start one (a stray continuation byte, an overlong form, a surrogate, a
+ * code point past U+10FFFF, or a sequence cut by the string's end). */
+static size_t ex_utf8_len(const unsigned char *p)
+{
+	size_t n = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc2 ? 2 : 0;
+	uint32_t cp;
+
+	if (*p >= 0xf5 || n == 0)
+		return 0;
+	cp = *p & (0x7fu >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3fu);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
 /* Appends S as a quoted JSON string: quote, backslash and control
- * characters escaped; other bytes (UTF-8) as they are.  -1 out of memory. */
+ * characters escaped, valid UTF-8 as it is, any other byte as U+FFFD (a
+ * name from a scenario file never makes the trace invalid JSON).  -1 out
+ * of memory. */
 static int ex_buf_str(char **buf, size_t *len, size_t *cap, const char *s)
 {
 	if (ex_buf_printf(buf, len, cap, "\""))
@@ -261,7 +284,16 @@ static int ex_buf_str(char **buf, size_t *len, size_t *cap, const char *s)
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		int rc;
 
-		if (*p == '"' || *p == '\\')
+		if (*p >= 0x80) {
+			size_t n = ex_utf8_len(p);
+
+			if (n == 0) {
+				rc = ex_buf_printf(buf, len, cap, "\\ufffd");
+			} else {
+				rc = ex_buf_printf(buf, len, cap, "%.*s", (int)n, (const char *)p);
+				p += n - 1;
+			}
+		} else if (*p == '"' || *p == '\\')
 			rc = ex_buf_printf(buf, len, cap, "\\%c", *p);
 		else if (*p == '\n')
 			rc = ex_buf_printf(buf, len, cap, "\\n");
@@ -989,14 +1021,20 @@ static int ex_assign_lanes(struct ex *x)
 }
 
 /* The vCPUs of the run, as threads (so each has its counter track even
- * when no selected hop ran on it), named with their guest. */
+ * when no selected hop ran on it), named with their guest and, for a real
+ * KVM host, the host thread ("vCPU 0 (kvm) CPU 0/KVM [160]"). */
 static int ex_read_vcpus(struct ex *x)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (sqlite3_prepare_v2(x->db, "SELECT vcpu, guest, guest_kind FROM vcpu WHERE run_id = ?1 ORDER BY vcpu",
-			       -1, &st, NULL) != SQLITE_OK)
+	bool has_thread = ex_has_column(x, "vcpu", "thread") && ex_has_column(x, "vcpu", "tid");
+	char sql[160];
+
+	/* Runs of a real KVM host name each vCPU's host thread (schema 6). */
+	snprintf(sql, sizeof(sql), "SELECT vcpu, guest, guest_kind, %s FROM vcpu WHERE run_id = ?1 ORDER BY vcpu",
+		 has_thread ? "thread, tid" : "NULL, NULL");
+	if (sqlite3_prepare_v2(x->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return ex_sqlerr(x);
 	sqlite3_bind_int64(st, 1, x->sel->run_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1018,6 +1056,12 @@ static int ex_read_vcpus(struct ex *x)
 		else
 			snprintf(name, sizeof(name), "vCPU %lld (guest %s, %s)", (long long)sqlite3_column_int64(st, 0),
 				 guest, kind);
+		if (sqlite3_column_type(st, 3) == SQLITE_TEXT && sqlite3_column_type(st, 4) == SQLITE_INTEGER) {
+			size_t used = strlen(name);
+
+			snprintf(name + used, sizeof(name) - used, " %s [%lld]", (const char *)sqlite3_column_text(st, 3),
+				 (long long)sqlite3_column_int64(st, 4));
+		}
 		free(x->threads[th].name);
 		if (!(x->threads[th].name = strdup(name))) {
 			sqlite3_finalize(st);
