@@ -19,13 +19,13 @@ analyzer_libihsink_la_SOURCES = \
 	analyzer/sqlite/sink.h analyzer/sqlite/priv.h analyzer/sqlite/params.c \
 	analyzer/sqlite/component.c analyzer/sqlite/evclass.c analyzer/sqlite/decode.c \
 	analyzer/sqlite/run.c analyzer/sqlite/finish.c analyzer/sqlite/kernel.c \
-	analyzer/graph/bterror.c analyzer/graph/bterror.h
+	analyzer/sqlite/bterror.c analyzer/sqlite/bterror.h
 analyzer_libihsink_la_CFLAGS = $(IH_ANALYZER_CFLAGS)
 # The scenario JSON of run_begin is read with jansson.
 analyzer_libihsink_la_LIBADD = $(JANSSON_LIBS)
 
 # irqhop analyze's graphs (its options: cli/analyze_main.c); the irqhop
-# binary links schemas/libihdb.la itself.  analyzer/graph/bterror.c (a
+# binary links schemas/libihdb.la itself.  analyzer/sqlite/bterror.c (a
 # Babeltrace error as one line) is in libihsink: analyze, the live follower
 # and the sink itself use it.
 noinst_LTLIBRARIES += analyzer/libihanalyzer.la

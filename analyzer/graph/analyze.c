@@ -12,7 +12,7 @@
  */
 #include "config.h"
 #include "analyzer/graph/priv.h"
-#include "analyzer/graph/bterror.h"
+#include "analyzer/sqlite/bterror.h"
 #include "analyzer/sqlite/sink.h"
 #include "analyzer/store/store.h"
 #include "collector/events/clock.h"

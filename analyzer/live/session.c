@@ -6,7 +6,7 @@
  */
 #include "config.h"
 #include "analyzer/live/priv.h"
-#include "analyzer/graph/bterror.h"
+#include "analyzer/sqlite/bterror.h"
 #include "schemas/merge.h"
 
 #include <inttypes.h>

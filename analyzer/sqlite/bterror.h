@@ -1,5 +1,5 @@
 /*
- * analyzer/graph/bterror.h - a Babeltrace error as one line, for the
+ * analyzer/sqlite/bterror.h - a Babeltrace error as one line, for the
  * one-line messages of irqhop analyze and irqhop analyze --live.
  */
 #ifndef IH_BTERROR_H

@@ -1,8 +1,8 @@
 /*
- * analyzer/graph/bterror.c - a Babeltrace error as one line, see bterror.h.
+ * analyzer/sqlite/bterror.c - a Babeltrace error as one line, see bterror.h.
  */
 #include "config.h"
-#include "analyzer/graph/bterror.h"
+#include "analyzer/sqlite/bterror.h"
 #include "analyzer/sqlite/sink.h"
 
 #include <babeltrace2/babeltrace.h>
