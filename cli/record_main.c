@@ -17,6 +17,7 @@
 
 #include "cli/cmd.h"
 #include "cli/opts.h"
+#include "collector/record/flight.h"
 #include "collector/record/record.h"
 #include "collector/record/session.h"
 
@@ -24,7 +25,7 @@
 
 enum {
 	OPT_OUTPUT = 256, OPT_ALL_EVENTS, OPT_SUBBUF_SIZE, OPT_NUM_SUBBUF, OPT_HELP,
-	OPT_RELAY, OPT_LIVE, OPT_KVM, OPT_ATTACH,
+	OPT_RELAY, OPT_LIVE, OPT_KVM, OPT_ATTACH, OPT_SNAPSHOT_OVER, OPT_MAX_SNAPSHOTS,
 	OPT_RUNTIME0 = 300,  /* + index in ih_record_runtime_opts */
 };
 
@@ -60,6 +61,14 @@ static void usage(FILE *out)
 "  --live[=PERIOD_US]       with --relay: a live session, flushed to the relay\n"
 "                           every PERIOD_US microseconds (default 1000000), for\n"
 "                           irqhop analyze --live\n"
+"  --snapshot-over DURATION[@total]\n"
+"                           flight recorder: keep the trace in memory only and\n"
+"                           write an LTTng snapshot each time an interrupt's\n"
+"                           raise-to-ack total exceeds DURATION (e.g. 500us,\n"
+"                           2ms); each snapshot is its own trace, tagged by its\n"
+"                           trigger.json (docs/record.md, \"Flight recorder\")\n"
+"  --max-snapshots N        with --snapshot-over: at most N snapshots, 1 to 64\n"
+"                           (default 8)\n"
 "  --help                   show this help\n"
 "\n"
 "Real KVM (docs/kvm.md; root, /dev/kvm and the LTTng kernel modules):\n"
@@ -113,7 +122,7 @@ static int is_pow2(uint64_t v)
  * -1 after printing the help (exit 0). */
 static int parse_args(int argc, char **argv, struct ih_record_opts *o)
 {
-	struct option longopts[IH_RT_NOPTS + 10];
+	struct option longopts[IH_RT_NOPTS + 12];
 	size_t n = 0;
 	int c;
 
@@ -132,6 +141,8 @@ static int parse_args(int argc, char **argv, struct ih_record_opts *o)
 	longopts[n++] = (struct option){ "live", optional_argument, NULL, OPT_LIVE };
 	longopts[n++] = (struct option){ "kvm", no_argument, NULL, OPT_KVM };
 	longopts[n++] = (struct option){ "attach", no_argument, NULL, OPT_ATTACH };
+	longopts[n++] = (struct option){ "snapshot-over", required_argument, NULL, OPT_SNAPSHOT_OVER };
+	longopts[n++] = (struct option){ "max-snapshots", required_argument, NULL, OPT_MAX_SNAPSHOTS };
 	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
 
 	/* Our own messages, not getopt's; no permutation ("+"); ':' reports a
@@ -157,6 +168,29 @@ static int parse_args(int argc, char **argv, struct ih_record_opts *o)
 		case OPT_ATTACH:
 			o->attach = 1;
 			break;
+		case OPT_SNAPSHOT_OVER: {
+			char err[256];
+
+			if (ih_flight_parse_over(optarg, &o->snapshot_over_ns, err, sizeof(err)) < 0) {
+				fprintf(stderr, PFX "--snapshot-over: %s\n", err);
+				return 2;
+			}
+			break;
+		}
+		case OPT_MAX_SNAPSHOTS: {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 1 || v > IH_FLIGHT_MAX_SNAPSHOTS) {
+				fprintf(stderr, PFX "--max-snapshots: '%s' is not a number from 1 to %d\n",
+					optarg, IH_FLIGHT_MAX_SNAPSHOTS);
+				return 2;
+			}
+			o->max_snapshots = (unsigned)v;
+			break;
+		}
 		case OPT_RELAY: {
 			char err[512];
 
@@ -255,6 +289,18 @@ static int parse_args(int argc, char **argv, struct ih_record_opts *o)
 				}
 		}
 	}
+	if (o->max_snapshots && !o->snapshot_over_ns) {
+		fprintf(stderr, PFX "--max-snapshots needs --snapshot-over DURATION (the flight recorder)\n");
+		return 2;
+	}
+	if (o->snapshot_over_ns && (o->relay || o->kvm)) {
+		fprintf(stderr, PFX "--snapshot-over excludes %s (%s)\n", o->relay ? "--relay" : "--kvm",
+			o->relay ? "snapshots are written here, next to their trigger.json"
+				 : "irqhop-kvm's vcpu_ack carries no latency");
+		return 2;
+	}
+	if (o->snapshot_over_ns && !o->max_snapshots)
+		o->max_snapshots = 8;
 	if (o->live_timer_us && !o->relay) {
 		fprintf(stderr, PFX "--live needs --relay net://HOST (a live session streams to lttng-relayd)\n");
 		return 2;

@@ -34,7 +34,8 @@ collector_libihrecord_la_SOURCES = collector/record/record.c collector/record/re
 	collector/record/runner.c collector/record/runner.h \
 	collector/record/session.c collector/record/session.h \
 	collector/record/sessiond.c collector/record/sessiond.h \
-	collector/record/kernel.c collector/record/kernel.h
+	collector/record/kernel.c collector/record/kernel.h \
+	collector/record/flight.c collector/record/flight.h
 collector_libihrecord_la_CFLAGS = $(AM_CFLAGS) $(LTTNG_CTL_CFLAGS) $(JANSSON_CFLAGS)
 collector_libihrecord_la_LIBADD = $(LTTNG_CTL_LIBS) $(JANSSON_LIBS)
 

@@ -25,3 +25,9 @@ tests_record_unit_LDADD = collector/libihrecord.la
 check_SCRIPTS += tests/record_unit.test
 TESTS += tests/record_unit.test
 EXTRA_DIST += tests/record_unit.test
+
+# The flight recorder (irqhop record --snapshot-over, docs/record.md): one
+# snapshot per injected spike, each complete, --max-snapshots holds.
+check_SCRIPTS += tests/flight.test
+TESTS += tests/flight.test
+EXTRA_DIST += tests/flight.test tests/flight-spikes.json

@@ -158,7 +158,7 @@ static void test_ensure_failures(void)
 static void test_session_no_daemon(void)
 {
 	struct ih_sess s;
-	struct ih_sess_config cfg = { "relative/dir", IH_SESS_SUBBUF_SIZE, IH_SESS_NUM_SUBBUF, 0, 0 };
+	struct ih_sess_config cfg = { "relative/dir", IH_SESS_SUBBUF_SIZE, IH_SESS_NUM_SUBBUF, 0, 0, 0 };
 	char err[512];
 
 	ok(ih_sess_create(&s, &cfg, err, sizeof(err)) < 0 && strstr(err, "absolute"),

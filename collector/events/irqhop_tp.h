@@ -194,12 +194,18 @@ LTTNG_UST_TRACEPOINT_EVENT(irqhop, vcpu_kick,
 		lttng_ust_field_integer(uint32_t, to_pcpu, to_pcpu)
 		lttng_ust_field_integer(uint8_t, kind, kind)))
 
+/* latency_ns: raise to this ack, measured by the emitter (0: unknown, as
+ * in irqhop-kvm, whose raise and ack are in different processes' hands).
+ * It is what irqhop record --snapshot-over's trigger filters on
+ * (docs/record.md, "Flight recorder"); the analyzer recomputes every hop
+ * from the timestamps and does not need it. */
 LTTNG_UST_TRACEPOINT_EVENT(irqhop, vcpu_ack,
-	LTTNG_UST_TP_ARGS(uint64_t, irq_id, uint32_t, vcpu, uint32_t, pcpu),
+	LTTNG_UST_TP_ARGS(uint64_t, irq_id, uint32_t, vcpu, uint32_t, pcpu, uint64_t, latency_ns),
 	LTTNG_UST_TP_FIELDS(
 		lttng_ust_field_integer(uint64_t, irq_id, irq_id)
 		lttng_ust_field_integer(uint32_t, vcpu, vcpu)
-		lttng_ust_field_integer(uint32_t, pcpu, pcpu)))
+		lttng_ust_field_integer(uint32_t, pcpu, pcpu)
+		lttng_ust_field_integer(uint64_t, latency_ns, latency_ns)))
 
 /* ---- accounting (no irq_id) ------------------------------------------- */
 

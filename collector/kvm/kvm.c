@@ -312,7 +312,7 @@ static bool vcpu_io(struct vcpu *v)
 		uint64_t id = ((uint64_t)(v->idx + 1) << 32) | data;
 		int cpu = sched_getcpu();
 
-		IH_TP(vcpu_ack, id, v->idx, cpu < 0 ? UINT32_MAX : (uint32_t)cpu);
+		IH_TP(vcpu_ack, id, v->idx, cpu < 0 ? UINT32_MAX : (uint32_t)cpu, 0);
 		atomic_fetch_add(&v->acked, 1);
 		if (atomic_load(&v->run->draining)) {
 			pthread_mutex_lock(&v->run->mu);

@@ -60,6 +60,14 @@ static void dpci_irq_handler(struct ih_pcpu *p, struct ih_irq *irq)
 	struct ih_device *d = irq->ctx;
 
 	(void)p;
+	if (d->spike_every && irq->irq_id % d->spike_every == 0) {
+		/* An injected latency spike (scenario keys spike_every/spike_us):
+		 * a slow handler, bounded by the clock. */
+		uint64_t t0 = ih_now_ns();
+
+		while (ih_now_ns() - t0 < d->spike_ns)
+			;
+	}
 	ih_assist_queue(&d->assist, irq);
 }
 
@@ -74,6 +82,7 @@ static void device_init_common(struct ih_device *d, enum ih_device_kind kind, ui
 	d->poisson = poisson;
 	d->rng = seed ^ (0x9e3779b97f4a7c15ull * (id + 1));
 	d->target = NULL;
+	d->spike_every = d->spike_ns = 0;
 	d->efd = NULL;
 	d->next_irq_id = next_irq_id;
 	d->raised = raised;

@@ -65,6 +65,8 @@ struct ih_device {
 	pthread_t thread;
 	bool started;
 	atomic_bool stop;
+	uint64_t spike_every;           /* PASSTHROUGH: irq_ids that are multiples of it */
+	uint64_t spike_ns;              /* spin this long in the handler (0: none) */
 };
 
 /* A passthrough device raising on TARGET, delivered into VCPU. */

@@ -114,6 +114,8 @@ int ih_host_create(const struct ih_scenario *sc, struct ih_host **out, char *err
 						   sc->seed, &h->cpus[sd->pcpu].pcpu,
 						   &h->vcpus[first + sd->vcpu], &h->event_locks[sd->guest],
 						   &h->tasklets, &h->next_irq_id, &h->raised);
+			h->devices[i].spike_every = sd->spike_every;
+			h->devices[i].spike_ns = sd->spike_ns;
 		}
 		h->ndevices++;
 	}

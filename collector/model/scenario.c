@@ -372,6 +372,7 @@ static int resolve(json_t *root, const char *src, const struct ih_sc_overrides *
 		bool per_vcpu, poisson;
 		double rate;
 		json_int_t vector, count;
+		uint64_t spike_every, spike_ns;
 		enum ih_sc_device_kind kind;
 
 		snprintf(key, sizeof(key), "devices[%zu]", i);
@@ -409,6 +410,18 @@ static int resolve(json_t *root, const char *src, const struct ih_sc_overrides *
 		if (v && !(json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) <= 16))
 			return bad_field(err, errlen, src, key, "count", "\"count\" (devices per vCPU) from 1 to 16");
 		count = v ? json_integer_value(v) : 1;
+		/* Rare latency spikes (irqhop record --snapshot-over's test knob). */
+		v = json_object_get(d, "spike_every");
+		if (v && !(json_is_integer(v) && json_integer_value(v) >= 1))
+			return bad_field(err, errlen, src, key, "spike_every", "\"spike_every\": an irq_id period >= 1");
+		spike_every = v ? (uint64_t)json_integer_value(v) : 0;
+		v = json_object_get(d, "spike_us");
+		if (v && !(json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) <= 1000000))
+			return bad_field(err, errlen, src, key, "spike_us", "\"spike_us\": microseconds from 1 to 1000000");
+		if (!v != !spike_every)
+			return bad_field(err, errlen, src, key, v ? "spike_us" : "spike_every",
+					 "\"spike_every\" and \"spike_us\" go together");
+		spike_ns = v ? (uint64_t)json_integer_value(v) * 1000 : 0;
 		for (j = 0; j < (per_vcpu ? sc->guests[gi].nvcpus : 1) * (size_t)count; j++) {
 			struct ih_sc_device *sd;
 
@@ -422,6 +435,8 @@ static int resolve(json_t *root, const char *src, const struct ih_sc_overrides *
 			sd->rate_hz = rate;
 			sd->poisson = poisson;
 			sd->vector = (uint32_t)vector;
+			sd->spike_every = spike_every;
+			sd->spike_ns = spike_ns;
 		}
 	}
 	return 0;
@@ -532,6 +547,10 @@ char *ih_scenario_to_json(const struct ih_scenario *sc)
 		json_object_set_new(jd, "rate", json_real(d->rate_hz));
 		json_object_set_new(jd, "arrival", json_string(d->poisson ? "poisson" : "fixed"));
 		json_object_set_new(jd, "vector", json_integer(d->vector));
+		if (d->spike_every) {
+			json_object_set_new(jd, "spike_every", json_integer((json_int_t)d->spike_every));
+			json_object_set_new(jd, "spike_us", json_integer((json_int_t)(d->spike_ns / 1000)));
+		}
 		json_array_append_new(devices, jd);
 	}
 	json_object_set_new(root, "guests", guests);

@@ -37,6 +37,8 @@ struct ih_sc_device {
 	double rate_hz;
 	bool poisson;
 	uint32_t vector;
+	uint64_t spike_every;  /* > 0: interrupts whose irq_id is a multiple of it spike */
+	uint64_t spike_ns;     /* by that long (the handler spins), docs/scenarios.md */
 };
 
 struct ih_scenario {

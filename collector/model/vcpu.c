@@ -129,7 +129,7 @@ unsigned ih_vcpu_ack_pending(struct ih_vcpu *v)
 		struct ih_irq *irq = caa_container_of(n, struct ih_irq, node);
 
 		atomic_fetch_and(&v->pending_vec[(irq->vector >> 6) & 3], ~(1ull << (irq->vector & 63)));
-		IH_TP(vcpu_ack, irq->irq_id, v->id, v->pcpu->id);
+		IH_TP(vcpu_ack, irq->irq_id, v->id, v->pcpu->id, ih_now_ns() - irq->raised_ns);
 		if (v->audit && irq->irq_id < v->audit_bits) {
 			uint64_t bit = 1ull << (irq->irq_id & 63);
 

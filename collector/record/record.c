@@ -10,6 +10,8 @@
  *   4. create and start the session (session.h; plus the kernel channel with --kvm);
  *   5. run irqhop-runtime (irqhop-kvm; with --attach wait --duration), forwarding
  *      SIGINT/SIGTERM/SIGHUP to it;
+ *   5b. with --snapshot-over: read the triggers' notifications until run_end's
+ *      (every snapshot is then on disk) and tag each snapshot (flight.h);
  *   6. stop (data on disk), read the discarded count, destroy the session,
  *      stop our daemon, print where the trace is.
  *
@@ -32,6 +34,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "collector/record/flight.h"
 #include "collector/record/kernel.h"
 #include "collector/record/outdir.h"
 #include "collector/record/record.h"
@@ -43,6 +46,7 @@
 #define SESSIOND_READY_MS 20000  /* a cold start takes well under 1 s */
 #define DESTROY_MS 60000         /* destruction waits for the consumer */
 #define STOP_CHILD_MS 10000      /* a child asked to stop must stop by then */
+#define FLIGHT_END_MS 60000      /* run_end's notification after the runtime exited */
 /* No run discards 2^62 events: a count this large is a wrapped sum. */
 #define IMPLAUSIBLE_DISCARDED (UINT64_C(1) << 62)
 
@@ -103,7 +107,8 @@ int ih_record_run(const struct ih_record_opts *o, const char *prog)
 	double duration_s = -1;
 	uint64_t discarded = 0;
 	FILE *rout = NULL, *rerr = NULL;
-	int rc, sig = 0, died;
+	struct ih_flight *flight = NULL;
+	int rc, sig = 0, died, nsnap = 0;
 
 	memset(&sess, 0, sizeof(sess));
 	memset(&od, 0, sizeof(od));
@@ -159,11 +164,28 @@ int ih_record_run(const struct ih_record_opts *o, const char *prog)
 	/* 4. Session. */
 	cfg = (struct ih_sess_config){ .output_dir = o->relay ? NULL : od.path,
 		.subbuf_size = o->subbuf_size, .num_subbuf = o->num_subbuf, .all_events = o->all_events,
-		.no_ust = o->attach };
+		.no_ust = o->attach, .snapshot = o->snapshot_over_ns > 0 };
 	if ((o->relay ? ih_sess_create_relay(&sess, &cfg, o->relay, o->live_timer_us, err, sizeof(err))
 		     : ih_sess_create(&sess, &cfg, err, sizeof(err))) < 0 ||
-	    (o->kvm && ih_kern_configure(&sess, err, sizeof(err)) < 0) ||
-	    ih_sess_start(&sess, err, sizeof(err)) < 0) {
+	    (o->kvm && ih_kern_configure(&sess, err, sizeof(err)) < 0)) {
+		fprintf(stderr, PFX "%s\n", err);
+		goto out_destroy;
+	}
+	if (o->snapshot_over_ns) {
+		flight = calloc(1, sizeof(*flight));
+		if (!flight) {
+			fprintf(stderr, PFX "out of memory\n");
+			goto out_destroy;
+		}
+		if (ih_flight_arm(flight, sess.name, od.path, o->snapshot_over_ns, o->max_snapshots,
+				  err, sizeof(err)) < 0) {
+			free(flight);
+			flight = NULL;
+			fprintf(stderr, PFX "%s\n", err);
+			goto out_destroy;
+		}
+	}
+	if (ih_sess_start(&sess, err, sizeof(err)) < 0) {
 		fprintf(stderr, PFX "%s\n", err);
 		goto out_destroy;
 	}
@@ -174,6 +196,16 @@ int ih_record_run(const struct ih_record_opts *o, const char *prog)
 	if (rc == 1) {
 		fprintf(stderr, PFX "%s\n", err);
 		goto out_destroy;
+	}
+
+	/* 5b. Flight recorder: every snapshot on disk, each tagged. */
+	if (flight) {
+		nsnap = ih_flight_collect(flight, FLIGHT_END_MS, err, sizeof(err));
+		if (nsnap < 0) {
+			fprintf(stderr, PFX "%s\n", err);
+			rc = 1;
+			goto out_destroy;
+		}
 	}
 
 	/* 6. Stop: the data is on disk when this returns. */
@@ -196,6 +228,12 @@ int ih_record_run(const struct ih_record_opts *o, const char *prog)
 		}
 		discarded = discarded + kd < discarded ? UINT64_MAX : discarded + kd;
 	}
+	if (flight) {
+		err[0] = '\0';
+		ih_flight_disarm(flight, err, sizeof(err));
+		if (err[0])
+			fprintf(stderr, PFX "warning: %s\n", err);
+	}
 	if (ih_sess_destroy(&sess, DESTROY_MS, err, sizeof(err)) < 0) {
 		fprintf(stderr, PFX "%s\n", err);
 		rc = 1;
@@ -216,6 +254,25 @@ int ih_record_run(const struct ih_record_opts *o, const char *prog)
 		fprintf(stderr, PFX "interrupted by signal %d (%s); partial trace kept in %s\n",
 			sig, strsignal(sig), od.path);
 		rc = 1;
+		goto out_signals;
+	}
+	if (flight) {
+		/* Nothing but the snapshots was written: no spike, no trace. */
+		ih_runner_forward(rout, stdout);
+		ih_runner_forward(rerr, stderr);
+		for (unsigned k = 0; k < flight->max; k++)
+			if (flight->snap[k].seen)
+				printf("irqhop record: snapshot %u: irq %" PRIu64 " took %.3f ms (%.3f ms over) in %s\n",
+				       k + 1, flight->snap[k].irq_id, (double)flight->snap[k].latency_ns / 1e6,
+				       (double)(flight->snap[k].latency_ns - o->snapshot_over_ns) / 1e6,
+				       flight->snap[k].dir);
+		if (flight->dropped)
+			fprintf(stderr, PFX "warning: the session daemon dropped %u notifications; "
+				"some snapshots may be untagged\n", flight->dropped);
+		printf("irqhop record: %d snapshot%s (at most %u) written to %s\n", nsnap,
+		       nsnap == 1 ? "" : "s", o->max_snapshots, od.path);
+		fflush(stdout);
+		rc = 0;
 		goto out_signals;
 	}
 	if (!o->relay && !ih_outdir_has_trace(od.path)) {
@@ -256,6 +313,12 @@ out_destroy:
 	/* Teardown after a failure: its own problems are worth a warning,
 	 * except the consequences of our daemon's death, already reported. */
 	died = ih_sessiond_gone(&daemon);
+	if (flight) {
+		err2[0] = '\0';
+		ih_flight_disarm(flight, died ? NULL : err2, sizeof(err2));
+		if (err2[0])
+			fprintf(stderr, PFX "warning: %s\n", err2);
+	}
 	if (ih_sess_destroy(&sess, DESTROY_MS, err2, sizeof(err2)) < 0 && !died)
 		fprintf(stderr, PFX "warning: %s\n", err2);
 out_daemon:
@@ -266,6 +329,7 @@ out_undo:
 	if (!o->relay)
 		ih_outdir_undo(&od);
 out_signals:
+	free(flight);
 	if (rout)
 		fclose(rout);
 	if (rerr)

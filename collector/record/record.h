@@ -32,6 +32,9 @@ struct ih_record_opts {
 	uint64_t num_subbuf;
 	int kvm;                 /* --kvm: add the kernel channel (collector/record/kernel.h);
 				  * PROG is irqhop-kvm */
+	uint64_t snapshot_over_ns; /* > 0: flight recorder (collector/record/flight.h): a snapshot
+				    * session, one snapshot per interrupt whose total exceeds it */
+	unsigned max_snapshots;  /* with snapshot_over_ns: at most this many (1..64) */
 	int attach;              /* with kvm: run nothing, record the host's own VMs for
 				  * --duration seconds (runtime_val[IH_RT_DURATION], required) */
 };

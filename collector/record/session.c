@@ -99,7 +99,9 @@ static int configure(struct ih_sess *s, const struct ih_sess_config *cfg,
 		return -1;
 	}
 	snprintf(chan->name, sizeof(chan->name), "%s", IH_SESS_CHANNEL);
-	chan->attr.overwrite = 0;  /* discard: never lose the start of a path */
+	/* discard: never lose the start of a path; a snapshot session
+	 * (flight recorder) overwrites the oldest instead, keeping the latest. */
+	chan->attr.overwrite = cfg->snapshot ? 1 : 0;
 	chan->attr.subbuf_size = cfg->subbuf_size;
 	chan->attr.num_subbuf = cfg->num_subbuf;
 	chan->attr.output = LTTNG_EVENT_MMAP;  /* the only UST output */
@@ -240,7 +242,9 @@ static int create(struct ih_sess *s, const struct ih_sess_config *cfg,
 		return -1;
 	}
 	unique_name(s->name, sizeof(s->name));
-	if (!relay_url) {
+	if (!relay_url && cfg->snapshot) {
+		desc = lttng_session_descriptor_snapshot_local_create(s->name, cfg->output_dir);
+	} else if (!relay_url) {
 		desc = lttng_session_descriptor_local_create(s->name, cfg->output_dir);
 	} else {
 		int q = lttng_quiet(1);

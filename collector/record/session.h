@@ -39,6 +39,8 @@ struct ih_sess_config {
 	int all_events;          /* also the DEBUG-level events (softirq_*) */
 	int no_ust;              /* no UST channel (irqhop record --kvm --attach: the caller
 				  * adds a kernel channel, collector/record/kernel.h) */
+	int snapshot;            /* a snapshot session (flight recorder, collector/record/flight.h):
+				  * overwrite-mode buffers, nothing written but snapshots */
 };
 
 struct ih_sess {
