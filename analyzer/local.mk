@@ -16,6 +16,7 @@ analyzer_libihsink_la_SOURCES = \
 	analyzer/steal/steal.c analyzer/steal/steal.h \
 	analyzer/store/store.h analyzer/store/priv.h analyzer/store/open.c analyzer/store/writer.c \
 	analyzer/store/order.c analyzer/store/tables.c analyzer/store/commit.c analyzer/store/testpoint.c \
+	analyzer/store/snapshot.c analyzer/store/snapshot.h \
 	analyzer/sqlite/sink.h analyzer/sqlite/priv.h analyzer/sqlite/params.c \
 	analyzer/sqlite/component.c analyzer/sqlite/evclass.c analyzer/sqlite/decode.c \
 	analyzer/sqlite/run.c analyzer/sqlite/finish.c analyzer/sqlite/kernel.c \

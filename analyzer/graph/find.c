@@ -8,6 +8,7 @@
  */
 #include "config.h"
 #include "analyzer/graph/priv.h"
+#include "analyzer/store/snapshot.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -130,6 +131,20 @@ static int an_check_metadata(struct an_trace *t)
 	}
 	if (d)
 		closedir(d);
+	if (t->uuid[0]) {
+		char folder[256], err[512];
+		int r = ih_store_snapshot_find(dir, folder, sizeof(folder), NULL, err, sizeof(err));
+
+		if (r < 0) {
+			fprintf(stderr, AN_PREFIX "trace %s: %s\n", dir, err);
+			goto end;
+		}
+		if (r > 0) {	/* one session's snapshots share its UUID */
+			size_t n = strlen(t->uuid);
+
+			snprintf(t->uuid + n, sizeof(t->uuid) - n, "#%s", folder);
+		}
+	}
 	ret = 0;
 end:
 	if (f)

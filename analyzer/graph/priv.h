@@ -13,7 +13,8 @@
 /* One CTF trace found under a TRACE argument. */
 struct an_trace {
 	char *dir;		/* folder holding its metadata file */
-	char uuid[37];		/* "" when the metadata has none */
+	char uuid[37 + 1 + 256];	/* "" when the metadata has none; a flight-recorder
+				 * snapshot's is "UUID#FOLDER" (analyzer/store/snapshot.h) */
 	uint64_t bytes;		/* size of its stream files */
 	/* A session with a kernel channel (SESSION/kernel, SESSION/ust/...) is
 	 * one run, reconstructed by the kernel model (docs/kvm-model.md): its

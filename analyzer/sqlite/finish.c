@@ -97,7 +97,7 @@ static int sink_finish_run(struct ih_sink *sink, struct sink_run *run, struct ih
 		goto oom;
 	}
 	memset(&info, 0, sizeof(info));
-	info.label = sink->label_param ? sink->label_param : run->run_label;
+	info.label = sink->label_param ? sink->label_param : run->snap_label ? run->snap_label : run->run_label;
 	info.host = run->host;
 	info.trace = sink_run_trace_text(sink, run);
 	info.tasklet_mode = run->tasklet_mode;

@@ -95,6 +95,7 @@ struct sink_run {
 	char *host, *uuid, *trace_name;
 	char *path;			/* folder of its first stream's file, if known */
 	char *run_label, *tasklet_mode, *notifier_mode, *scenario;
+	char *snap_label;		/* a flight-recorder snapshot's trigger label, or NULL */
 	bool has_times;
 	int64_t start_ns, end_ns;
 	uint64_t events, ih_events, discarded;

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 #include "analyzer/sqlite/priv.h"
+#include "analyzer/store/snapshot.h"
 #include "analyzer/reconstruct/rec.h"
 #include "analyzer/steal/steal.h"
 #include "analyzer/store/store.h"
@@ -25,6 +26,7 @@ void sink_run_free(struct sink_run *run)
 	free(run->trace_name);
 	free(run->path);
 	free(run->run_label);
+	free(run->snap_label);
 	free(run->tasklet_mode);
 	free(run->notifier_mode);
 	free(run->scenario);
@@ -150,6 +152,25 @@ int sink_stream_beginning(struct ih_sink *sink, const bt_message *msg)
 	if (uuid && !(run->uuid = uuid_text(uuid)))
 		goto oom;
 	run->path = stream_folder(stream);
+	if (run->uuid) {
+		char folder[256];
+		int r = ih_store_snapshot_find(run->path, folder, sizeof(folder), &run->snap_label, sink->err,
+					       sizeof(sink->err));
+		char *key;
+
+		if (r < 0) {
+			SINK_ERROR_CAUSE(sink, "%s", sink->err);
+			goto end;
+		}
+		/* One session's snapshots share its UUID: key each by its folder. */
+		if (r > 0) {
+			if (!(key = malloc(strlen(run->uuid) + 1 + strlen(folder) + 1)))
+				goto oom;
+			sprintf(key, "%s#%s", run->uuid, folder);
+			free(run->uuid);
+			run->uuid = key;
+		}
+	}
 	run->srun = ih_store_run_begin(sink->store, sink_run_trace_text(sink, run), run->uuid, sink->replace,
 				       sink->err, sizeof(sink->err));
 	if (!run->srun) {
