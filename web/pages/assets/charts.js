@@ -13,6 +13,7 @@ export const charts = (window.ihCharts = window.ihCharts || {});
 export const HOP_COLORS = {
   delivery: '#4f8fd6', schedule: '#e0a21b', queue: '#d9534f', assist: '#2f9e77', guest: '#8b5cf6',
   callback: '#0ea5e9', defer: '#f97316', worker: '#b91c1c', inject: '#14b8a6', total: '#334155',
+  signal: '#0891b2', wake: '#ca8a04', run: '#db2777',
 };
 export const STATE_COLORS = {
   guest: '#2f9e77', hypervisor: '#e0a21b', runnable: '#d9534f', blocked: '#cbd5e1', offline: '#64748b',
