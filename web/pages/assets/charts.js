@@ -227,7 +227,8 @@ export function waterfall(container, name, { hops, lanes, height, title }) {
     title, width: widthOf(container), height: height || 90 + lanes.length * 44,
     scales: { x: { time: false, range: (u, lo, hi) => [0, hi > 0 ? hi * 1.02 : 1] }, y: { range: [-0.7, lanes.length - 0.3] } },
     axes: [{ values: nsAxis, space: 70 },
-      { size: 110, splits: () => lanes.map((_, i) => i), values: (u, s) => s.map((v) => lanes[lanes.length - 1 - v] ?? ''), grid: { show: false } }],
+      // Wide enough for the longest lane name (about 7 px a character).
+      { size: Math.max(110, 16 + 7 * Math.max(0, ...lanes.map((l) => String(l).length))), splits: () => lanes.map((_, i) => i), values: (u, s) => s.map((v) => lanes[lanes.length - 1 - v] ?? ''), grid: { show: false } }],
     legend: { live: false },
     cursor: { drag: { x: true, y: false }, points: { show: false } },
     series: [{ label: 'time', value: (u, v) => (v == null ? '' : fmtNs(v)) },
