@@ -11,7 +11,8 @@
 // saves a screenshot of each page in $IH_ARTIFACTS.
 //
 // Environment: IH_WEB_URL (http://127.0.0.1:PORT/), IH_WEB_DB, SQLITE3,
-// CHROMIUM, IH_WEB_NODE_MODULES, IH_ARTIFACTS, IH_TMP.  Every wait is
+// CHROMIUM, IH_WEB_NODE_MODULES, IH_ARTIFACTS, IH_TMP; IH_WEB_MODE=kvm
+// checks the pages on kernel-model runs instead (kvmMain).  Every wait is
 // bounded (page loads and the pages' own "ready" flag).
 import { createRequire } from 'node:module';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -49,7 +50,9 @@ const { chromium } = requireWeb('playwright-core');
 
 const close = (a, b) => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b));
 
-async function main() {
+// Launches Chromium; the page records console errors, exceptions and any
+// request that leaves the server under test.
+async function launch() {
   mkdirSync(ART, { recursive: true });
   const profile = mkdtempSync(path.join(env.IH_TMP || '/tmp', 'chromium-'));
   const ctx = await chromium.launchPersistentContext(profile, {
@@ -85,6 +88,11 @@ async function main() {
     ok(problems.length === 0, `${what}: no console error, no exception`, problems.join('\n'));
   }
 
+  return { ctx, page, problems, foreign, open, shot, noProblems };
+}
+
+async function main() {
+  const { ctx, page, foreign, open, shot, noProblems } = await launch();
   // ---- runs ------------------------------------------------------------
   const runs = sql('SELECT id, label, host, tasklet_mode, notifier_mode, irqs FROM run ORDER BY id DESC');
   await open('/', 'runs page');
@@ -185,11 +193,16 @@ async function main() {
   await shot('run');
   // Charts follow the window's width.
   const wBefore = await page.evaluate(() => window.ihCharts['cdf:passthrough'].u.width);
+  const hBefore = await page.evaluate(() => window.ihCharts['hist:passthrough/queue'].u.width);
   await page.setViewportSize({ width: 1000, height: 900 });
   await page.waitForFunction((w) => window.ihCharts['cdf:passthrough'].u.width < w, wBefore, { timeout: TIMEOUT }).catch(() => null);
   const wAfter = await page.evaluate(() => window.ihCharts['cdf:passthrough'].u.width);
   ok(wAfter < wBefore, `charts follow the window's width (${wBefore} px, then ${wAfter} px)`);
   await page.setViewportSize({ width: 1400, height: 900 });
+  // The charts redraw at the old width asynchronously: wait for it (bounded)
+  // before measuring where a bin is, or the click lands on a stale layout.
+  await page.waitForFunction(([w, h]) => window.ihCharts['cdf:passthrough'].u.width >= w &&
+    window.ihCharts['hist:passthrough/queue'].u.width >= h, [wBefore, hBefore], { timeout: TIMEOUT }).catch(() => null);
 
   // ---- histogram bin -> interrupts -> waterfall ---------------------------
   // A passthrough queue bin with few interrupts (all of them fit the list).
@@ -302,7 +315,92 @@ async function main() {
   await ctx.close();
 }
 
-main().then(() => {
+// IH_WEB_MODE=kvm: the pages on runs of the kernel model (real KVM hosts,
+// paths kvm-msi and kvm-ioapic; tests/data/kvm/ analyzed): the run page's
+// sections, bars and histograms hold the kvm hops; the explorer's strips and
+// legend follow hop_def; the interrupt page's waterfall puts each hop on its
+// thread (device thread, kworker, vCPU thread).  Screenshots kvm-*.png.
+async function kvmMain() {
+  const { ctx, page, foreign, open, shot, noProblems } = await launch();
+  const defs = {};
+  for (const r of sql('SELECT path, hop FROM hop_def ORDER BY path, seq')) (defs[r.path] ||= []).push(r.hop);
+  const byLabel = Object.fromEntries(sql('SELECT id, label FROM run').map((r) => [r.label, r.id]));
+  // ---- run page, one run of each path ----------------------------------------
+  for (const [label, kpath] of [['kvm-msi-1vcpu', 'kvm-msi'], ['kvm-ioapic-2vcpu', 'kvm-ioapic']]) {
+    const rid = byLabel[label];
+    await open(`/runs/${rid}`, `${label} (run ${rid}) overview`);
+    noProblems(`${label} overview`);
+    const sections = await page.$$eval('section.path', (ss) => ss.map((x) => [x.dataset.path, x.querySelector('.about').textContent]));
+    ok(sections.length === 1 && sections[0][0] === kpath && /KVM on a real host/.test(sections[0][1]),
+      `${label}: one section, for ${kpath}, with its description`, sections);
+    const stats = sql(`SELECT hop, p50_ns, p99_ns FROM hop_stats WHERE run_id = ${rid} AND path = '${kpath}' ORDER BY seq`);
+    const rows = await page.$$eval(`section[data-path="${kpath}"] table.hops tbody tr`, (trs) => trs.map((t) => t.children[0].textContent));
+    ok(JSON.stringify(rows) === JSON.stringify(stats.map((h) => h.hop)) && rows.includes('run'),
+      `${label}: the hop table has the kvm hops in hop_def's order (${rows.join(' ')})`, { rows, stats });
+    const charts = await page.evaluate(() => Object.fromEntries(Object.entries(window.ihCharts).map(([k, c]) => [k, {
+      layers: c.layers, buckets: c.buckets, drawn: c.u.root.isConnected && c.u.ctx.canvas.width > 0 }])));
+    const bars = charts[`bars:${kpath}`];
+    const steps = stats.filter((h) => h.hop !== 'total');
+    ok(bars && bars.drawn && JSON.stringify(bars.layers.map((l) => [l.label, l.values[0], l.values[1]])) ===
+      JSON.stringify(steps.map((h) => [h.hop, h.p50_ns, h.p99_ns])), `${label}: the stacked bars hold each kvm hop's p50 and p99`, bars && bars.layers);
+    const hopsWithHist = sql(`SELECT hop FROM hop_summary WHERE run_id = ${rid} AND path = '${kpath}'`).map((r) => r.hop);
+    const missing = hopsWithHist.filter((h) => !(charts[`hist:${kpath}/${h}`] && charts[`hist:${kpath}/${h}`].drawn));
+    ok(hopsWithHist.length > 0 && missing.length === 0, `${label}: a histogram drawn for every hop (${hopsWithHist.join(' ')})`, missing);
+    const colours = await page.$$eval(`section[data-path="${kpath}"] table.hops .swatch`, (sw) => sw.map((x) => getComputedStyle(x).backgroundColor));
+    ok(new Set(colours).size === colours.length, `${label}: every hop has its own colour`, colours);
+    await shot(`kvm-run-${kpath}`);
+  }
+  // ---- explorer: the interrupts behind a kvm hop --------------------------
+  const rid = byLabel['kvm-ioapic-2vcpu'];
+  await open(`/runs/${rid}/irqs?path=kvm-ioapic&hop=run`, `run ${rid} explorer, kvm-ioapic run hop`);
+  noProblems('kvm explorer');
+  const legend = await page.$$eval('#legend .key', (ks) => ks.map((k) => k.textContent));
+  ok(JSON.stringify(legend) === JSON.stringify(defs['kvm-ioapic']), `kvm explorer: the legend is kvm-ioapic's hops from hop_def (${legend.join(' ')})`, legend);
+  const listed = await page.$$eval('#range-table tbody tr', (trs) => trs.map((t) => Number(t.dataset.irq)));
+  const want = sql(`SELECT irq_id FROM irq WHERE run_id = ${rid} AND path = 'kvm-ioapic' AND run_ns IS NOT NULL ORDER BY run_ns, irq_id LIMIT 20`).map((r) => r.irq_id);
+  ok(listed.length === 20 && JSON.stringify(listed) === JSON.stringify(want), 'kvm explorer: the 20 shortest run hops, as sqlite3 orders them', { listed, want });
+  const strip = await page.$$eval(`#range-table tbody tr[data-irq="${listed[0]}"] .part`, (ps) => ps.map((x) => x.dataset.hop));
+  const has = sql(`SELECT signal_ns, worker_ns, inject_ns, wake_ns, run_ns, guest_ns FROM irq WHERE run_id = ${rid} AND irq_id = ${listed[0]}`)[0];
+  ok(JSON.stringify(strip) === JSON.stringify(defs['kvm-ioapic'].filter((h) => has[`${h}_ns`] != null)),
+    `kvm explorer: an interrupt's strip has its kvm hops in order (${strip.join(' ')})`, { strip, has });
+  const threads = await page.$$eval('#slowest-table tbody tr td.threads', (tds) => tds.map((t) => t.textContent));
+  ok(threads.length > 0 && threads.every((t) => /^device thread, CPU \d+ → kworker \d+ → vCPU \d+$/.test(t)),
+    'kvm explorer: the threads column reads device thread → kworker → vCPU', threads.slice(0, 3));
+  await shot('kvm-explorer');
+  // ---- the interrupt page: its waterfall ------------------------------------
+  const irqId = sql(`SELECT irq_id FROM irq WHERE run_id = ${rid} AND path = 'kvm-ioapic' AND complete AND wake_ns IS NOT NULL AND run_ns IS NOT NULL ORDER BY total_ns DESC LIMIT 1`)[0].irq_id;
+  await open(`/runs/${rid}/irqs/${irqId}`, `run ${rid} interrupt ${irqId} (kvm-ioapic)`);
+  noProblems('kvm waterfall');
+  const wf = await page.evaluate(() => { const c = window.ihCharts.waterfall; return { hops: c.hops, lanes: c.lanes, drawn: c.u.ctx.canvas.width > 0 }; });
+  const hopsSql = sql(`SELECT hop, dur_ns FROM hop WHERE run_id = ${rid} AND irq_id = ${irqId} ORDER BY seq`);
+  ok(wf.drawn && JSON.stringify(wf.hops.map((h) => [h.hop, h.dur_ns])) === JSON.stringify(hopsSql.map((h) => [h.hop, h.dur_ns])),
+    `interrupt ${irqId}: the waterfall drew its kvm hops (${hopsSql.map((h) => h.hop).join(' ')})`, { wf: wf.hops, hopsSql });
+  const row = sql(`SELECT pcpu, worker, vcpu FROM irq WHERE run_id = ${rid} AND irq_id = ${irqId}`)[0];
+  const laneOf = Object.fromEntries(wf.hops.map((h) => [h.hop, h.lane]));
+  const dev = `device thread, CPU ${row.pcpu}`;
+  const kw = `kworker ${row.worker}`;
+  const vc = `vCPU ${row.vcpu}`;
+  ok(laneOf.signal === dev && laneOf.worker === kw && laneOf.inject === kw && laneOf.wake === kw && laneOf.run === vc && laneOf.guest === vc &&
+    JSON.stringify(wf.lanes) === JSON.stringify([dev, kw, vc]),
+  'kvm waterfall lanes: signal on the device thread, worker/inject/wake on the kworker, run/guest on the vCPU thread', { laneOf, lanes: wf.lanes, row });
+  const thread = sql(`SELECT thread, tid FROM vcpu WHERE run_id = ${rid} AND vcpu = ${row.vcpu}`)[0];
+  const summary = await page.locator('#summary').textContent();
+  ok(summary.includes(`${thread.thread} (tid ${thread.tid})`), `the interrupt page names the vCPU thread (${thread.thread}, tid ${thread.tid})`, summary);
+  await shot('kvm-irq');
+  // ---- compare two kvm runs -----------------------------------------------
+  const a = byLabel['kvm-msi-1vcpu'];
+  const b = byLabel['kvm-msi-2vcpu'];
+  await open(`/compare?a=${a}&b=${b}`, `compare kvm runs ${a} and ${b}`);
+  noProblems('kvm compare');
+  const cmpRows = await page.$$eval('section[data-path="kvm-msi"] table.deltas tbody tr', (trs) => trs.map((t) => t.dataset.hop));
+  const cmpSql = sql(`SELECT hop FROM hop_stats WHERE run_id = ${a} AND path = 'kvm-msi' ORDER BY seq`).map((r) => r.hop);
+  ok(JSON.stringify(cmpRows) === JSON.stringify(cmpSql), `kvm compare: one delta row per kvm-msi hop (${cmpRows.join(' ')})`, { cmpRows, cmpSql });
+  await shot('kvm-compare');
+  ok(foreign.length === 0, 'no request left the server under test (no CDN)', foreign.slice(0, 5));
+  await ctx.close();
+}
+
+(env.IH_WEB_MODE === 'kvm' ? kvmMain() : main()).then(() => {
   console.log(`1..${n}`);
   process.exit(failed ? 1 : 0);
 }, (e) => {

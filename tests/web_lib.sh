@@ -7,6 +7,9 @@
 #                         tree, recorded and analyzed once per build of
 #                         irqhop (the first test to need it makes it, under
 #                         flock, the others wait for it, bounded)
+#   ih_web_kvm_db         sets IH_WEB_KVM_DB: tests/web-db/kvm.sqlite, the
+#                         real KVM traces of tests/data/kvm/ analyzed (no
+#                         recording), cached the same way
 #   ih_web_serve [ARGS]   starts `irqhop serve --db $IH_WEB_DB --listen
 #                         127.0.0.1:0 ARGS`, waits (bounded) for its one
 #                         "listening" line; sets IH_WEB_URL and IH_WEB_PID
@@ -42,24 +45,55 @@ EOS
 	mv "$ih_wd/new.sqlite" "$ih_wd/web.sqlite"
 }
 
-ih_web_db()
+# ih_web_cached_db FILE BUILDER: runs BUILDER DIR (which must leave FILE)
+# unless FILE is newer than irqhop and the analyzer plugin; under flock, so
+# tests running at once build it once and the others wait (bounded).
+ih_web_cached_db()
 {
 	ih_wd=$top_builddir/tests/web-db
-	IH_WEB_DB=$ih_wd/web.sqlite
 	mkdir -p "$ih_wd" || return 1
-	# Rebuilt when irqhop (and so its analyzer and schema) is newer.
 	(
 		flock -w 600 9 || { echo "# timed out waiting for the test database lock" >&2; exit 1; }
 		ih_fresh=0
-		if test -f "$IH_WEB_DB" && test "$IH_WEB_DB" -nt "$IRQHOP"; then
+		if test -f "$1" && test "$1" -nt "$IRQHOP"; then
 			ih_fresh=1
 			for ih_so in "$top_builddir"/analyzer/.libs/*.so; do
-				test -f "$ih_so" && ! test "$IH_WEB_DB" -nt "$ih_so" && ih_fresh=0
+				test -f "$ih_so" && ! test "$1" -nt "$ih_so" && ih_fresh=0
 			done
 		fi
 		test $ih_fresh = 1 && exit 0
-		ih_web_build_db "$ih_wd"
+		"$2" "$ih_wd"
 	) 9> "$ih_wd/lock"
+}
+
+ih_web_db()
+{
+	IH_WEB_DB=$top_builddir/tests/web-db/web.sqlite
+	# Rebuilt when irqhop (and so its analyzer and schema) is newer.
+	ih_web_cached_db "$IH_WEB_DB" ih_web_build_db
+}
+
+# The real KVM host traces committed in tests/data/kvm/ (kernel model, paths
+# kvm-msi and kvm-ioapic, docs/kvm-model.md): analyzed, not recorded.
+IH_WEB_KVM_TRACES="msi-1vcpu ioapic-1vcpu msi-2vcpu ioapic-2vcpu attach-ioapic attach-record"
+
+ih_web_build_kvm_db()
+{
+	rm -f "$1/kvm.sqlite" "$1/kvm.sqlite-wal" "$1/kvm.sqlite-shm" "$1/new-kvm.sqlite"*
+	for ih_t in $IH_WEB_KVM_TRACES; do
+		timeout --kill-after=10 120 "$IRQHOP" analyze "$top_srcdir/tests/data/kvm/$ih_t" \
+			--db "$1/new-kvm.sqlite" --label "kvm-$ih_t" > "$1/analyze-kvm-$ih_t.out" 2>&1 || return 1
+	done
+	"$SQLITE3" "$1/new-kvm.sqlite" "PRAGMA wal_checkpoint(TRUNCATE);" > /dev/null || return 1
+	rm -f "$1/new-kvm.sqlite-wal" "$1/new-kvm.sqlite-shm"
+	mv "$1/new-kvm.sqlite" "$1/kvm.sqlite"
+}
+
+# Sets IH_WEB_KVM_DB: tests/web-db/kvm.sqlite, the kvm traces analyzed.
+ih_web_kvm_db()
+{
+	IH_WEB_KVM_DB=$top_builddir/tests/web-db/kvm.sqlite
+	ih_web_cached_db "$IH_WEB_KVM_DB" ih_web_build_kvm_db
 }
 
 ih_web_serve()

@@ -93,12 +93,14 @@ TESTS += tests/web_unit.t tests/web_serve.test tests/web_faults.test
 EXTRA_DIST += tests/web_serve.test tests/web_serve.py tests/web_faults.test tests/web_faults.py
 
 # On a database the analyzer made from a real trace (recorded inside
-# tests/lib/isolate.sh): the API against sqlite3, the pages in headless
+# tests/lib/isolate.sh): the API against sqlite3 (web_kvm: on the committed
+# real KVM traces of tests/data/kvm/, analyzed, not recorded), the pages in headless
 # Chromium (playwright-core from web/node_modules; screenshots in
 # tests/artifacts/), and a bounded wrk load test on loopback.
-check_SCRIPTS += tests/web_api.test tests/web_browser.test tests/web_load.test
-TESTS += tests/web_api.test tests/web_browser.test tests/web_load.test
+check_SCRIPTS += tests/web_api.test tests/web_browser.test tests/web_load.test tests/web_kvm.test
+TESTS += tests/web_api.test tests/web_browser.test tests/web_load.test tests/web_kvm.test
 EXTRA_DIST += tests/web_api.test tests/web_api.py tests/web_browser.test tests/web_browser.mjs \
+	tests/web_kvm.test tests/web_kvm.py \
 	tests/web_load.test tests/web_lib.sh bench/web.sh bench/web-mkdb.sh
 clean-local: clean-web-artifacts
 clean-web-artifacts:

@@ -17,6 +17,7 @@
 
 const struct ih_web_route ih_web_routes[] = {
 	/* JSON API (docs/api.md).  Last column: accepted query parameters. */
+	{ "GET", "/api/paths",                      ih_web_api_paths,      NULL },
 	{ "GET", "/api/runs",                       ih_web_api_runs,       "label host mechanism" },
 	{ "GET", "/api/runs/{id}",                  ih_web_api_run,        NULL },
 	{ "GET", "/api/runs/{id}/hops",             ih_web_api_run_hops,   NULL },

@@ -6,8 +6,8 @@
  * struct ih_web_api made by ih_web_api_new(); web/routes.c wires it.  They
  * depend on the server's helpers only.
  *
- * Files: runs.c (run list, one run, existence checks), hops.c (the hop
- * table and ?path=&hop= parsing), hist.c (histograms, CDFs, hop_stats),
+ * Files: runs.c (run list, one run, existence checks), hops.c (paths
+ * and hops from hop_def, ?path=&hop= parsing, lanes), hist.c (histograms, CDFs, hop_stats),
  * steal.c (steal and locks), irqs.c (interrupt lists and waterfalls),
  * compare.c (two runs side by side), verdicts.c (regression verdicts and
  * their cache), export.c (a selection as a Perfetto trace, for download); web/api/internal.h joins them.
@@ -28,6 +28,7 @@ struct ih_web_api *ih_web_api_new(void);
  * ih_web_server_stop).  NULL is a no-op. */
 void ih_web_api_free(struct ih_web_api *api);
 
+enum MHD_Result ih_web_api_paths(struct ih_web_request *req);	/* hops.c */
 enum MHD_Result ih_web_api_runs(struct ih_web_request *req);
 enum MHD_Result ih_web_api_run(struct ih_web_request *req);
 enum MHD_Result ih_web_api_run_hops(struct ih_web_request *req);

@@ -1,6 +1,6 @@
 /*
  * web/api/internal.h - what the files of web/api/ share: row helpers
- * (rows.c), the hop table (hops.c), histograms (hist.c) and the verdicts
+ * (rows.c), paths, hops and lanes (hops.c), histograms (hist.c) and the verdicts
  * (verdicts.c).  Nothing outside web/api/ includes it; the contract is
  * web/api/api.h.  Every query is a static string with bound parameters,
  * prepared once per worker thread (ih_web_stmt); rows become JSON objects
@@ -28,26 +28,35 @@ int ih_web_rows_into(struct ih_web_request *req, const char *sql, int64_t id, js
 
 /* ---- hops.c ---- */
 
-/* The values of ?path= and ?hop=. */
-#define IH_WEB_PATHS "irqfd passthrough timer"
-#define IH_WEB_HOP_NAMES "delivery schedule queue assist callback defer worker inject guest total"
+/* The paths of the database's hop_def, by name, as a new JSON array of
+ * strings in *out.  Returns 0, or -1 with an error queued (*result set). */
+int ih_web_path_names(struct ih_web_request *req, json_t **out, enum MHD_Result *result);
 
-/* The thread a hop runs (or waits) on: the waterfall's lane (irqs.c). */
-enum ih_web_lane_kind { IH_LANE_RAISE, IH_LANE_TASKLET, IH_LANE_IO, IH_LANE_WORKER,
-			IH_LANE_INJECT, IH_LANE_ACK, IH_LANE_NONE };
-struct ih_web_hop {
-	const char *path, *hop;
-	enum ih_web_lane_kind lane;
-};
+/* hop_def as a new JSON array in *out: [{"path", "hops": [{"hop", "seq",
+ * "from_ev", "to_ev", "role"}, ...]}, ...] by path name, hops in order.
+ * Returns 0, or -1 with an error queued (*result set). */
+int ih_web_path_defs(struct ih_web_request *req, json_t **out, enum MHD_Result *result);
 
-/* The entry for (PATH, HOP), or NULL when HOP is not a hop of PATH. */
-const struct ih_web_hop *ih_web_hop_find(const char *path, const char *hop);
+/* Reads ?path= (optional), which must be a path of hop_def.  Returns 0
+ * with *path set (NULL when absent), or -1 with the 400 naming the
+ * parameter and the database's paths queued (*result set; 500 database). */
+int ih_web_query_path(struct ih_web_request *req, const char **path, enum MHD_Result *result);
 
-/* Reads ?path= and ?hop= (each optional unless REQUIRED) and checks that
- * the hop belongs to the path.  Returns 0 with *path / *hop set (NULL when
- * absent), or -1 with a 400 naming the parameter queued (*result set). */
+/* Reads ?path= and ?hop= (each optional unless REQUIRED): the path one of
+ * hop_def, the hop one of hop_def or "total", and a hop of the path.
+ * Returns 0 with *path / *hop set (NULL when absent), or -1 with a 400
+ * naming the parameter and listing the valid words from hop_def queued
+ * (*result set; 500 database). */
 int ih_web_path_hop(struct ih_web_request *req, int required, const char **path,
 		    const char **hop, enum MHD_Result *result);
+
+/* The lane (thread) hop HOP of interrupt IRQ (its row as a JSON object,
+ * path PATH) runs or waits on, written into LANE (SIZE bytes): "pCPU 1",
+ * "worker 0", "I/O thread 3", "device thread, CPU 2", "kworker 812",
+ * "vCPU 0", or "unknown" when the analyzer did not see the thread or the
+ * hop has no lane rule.  Returns the role (docs/api.md).  Cannot fail. */
+const char *ih_web_lane(const json_t *irq, const char *path, const char *hop, char *lane,
+			size_t size);
 
 /* ---- hist.c ---- */
 

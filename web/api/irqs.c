@@ -15,7 +15,7 @@
 #define IH_WEB_IRQ_COLUMNS \
 	"irq_id, path, source, vector, pcpu, vcpu, task_pcpu, ack_pcpu, worker, start_ns, " \
 	"ack_ns, total_ns, complete, broken_hop, delivery_ns, schedule_ns, queue_ns, assist_ns, " \
-	"callback_ns, defer_ns, worker_ns, inject_ns, guest_ns"
+	"callback_ns, defer_ns, worker_ns, inject_ns, signal_ns, wake_ns, run_ns, guest_ns"
 
 
 #define IH_WEB_N_DEFAULT 20
@@ -35,20 +35,57 @@ static const char sql_irq_at[] =
 	"SELECT " IH_WEB_IRQ_COLUMNS " FROM irq WHERE run_id = ?1 AND irq_id >= ?2 "
 	"AND (?3 IS NULL OR path = ?3) ORDER BY irq_id LIMIT 1";
 
+/* Adds "threads" to ROW (an interrupt of a list): the lanes of its path's
+ * hops (DEFS: ih_web_path_defs), in hop order, each once, "unknown" ones
+ * left out, so a list shows where each interrupt went without knowing the
+ * path.  Returns 0, or -1 when out of memory. */
+static int ih_web_row_threads(json_t *row, const json_t *defs)
+{
+	const char *path = json_string_value(json_object_get(row, "path"));
+	json_t *threads = json_array(), *hops = NULL;
+	char lane[64];
+	size_t i, j;
+
+	if (!threads)
+		return -1;
+	for (i = 0; path && i < json_array_size(defs); i++)
+		if (strcmp(json_string_value(json_object_get(json_array_get(defs, i), "path")), path) == 0)
+			hops = json_object_get(json_array_get(defs, i), "hops");
+	for (i = 0; i < json_array_size(hops); i++) {
+		ih_web_lane(row, path, json_string_value(json_object_get(json_array_get(hops, i), "hop")),
+			    lane, sizeof(lane));
+		if (strcmp(lane, "unknown") == 0)
+			continue;
+		for (j = 0; j < json_array_size(threads); j++)
+			if (strcmp(json_string_value(json_array_get(threads, j)), lane) == 0)
+				break;
+		if (j == json_array_size(threads) && json_array_append_new(threads, json_string(lane)) != 0) {
+			json_decref(threads);
+			return -1;
+		}
+	}
+	return json_object_set_new(row, "threads", threads);
+}
+
 /* The irq rows of run ID for PAIRS[0..N) (from hop_order), in that order,
- * as a new JSON array in *out; with DUR each row also gets "dur_ns" (the
- * pair's duration).  An interrupt missing from irq (a database edited by
- * hand) is skipped.  Returns 0, or -1 with an error queued (*result set). */
+ * as a new JSON array in *out, each with its "threads"; with DUR each row
+ * also gets "dur_ns" (the pair's duration).  An interrupt missing from irq
+ * (a database edited by hand) is skipped.  Returns 0, or -1 with an error
+ * queued (*result set). */
 static int ih_web_pair_rows(struct ih_web_request *req, int64_t id, const struct ih_order_pair *pairs,
 			    size_t n, bool dur, json_t **out, enum MHD_Result *result)
 {
-	sqlite3_stmt *st = ih_web_stmt(req, sql_irq_list_row, result);
-	json_t *arr;
+	sqlite3_stmt *st;
+	json_t *arr, *defs;
 	int rc;
 
 	*out = NULL;
-	if (!st)
+	if (ih_web_path_defs(req, &defs, result) != 0)
 		return -1;
+	if (!(st = ih_web_stmt(req, sql_irq_list_row, result))) {
+		json_decref(defs);
+		return -1;
+	}
 	if (!(arr = json_array()))
 		goto oom;
 	for (size_t i = 0; i < n; i++) {
@@ -60,20 +97,28 @@ static int ih_web_pair_rows(struct ih_web_request *req, int64_t id, const struct
 		rc = ih_web_step(req, st, result);
 		if (rc < 0) {
 			json_decref(arr);
+			json_decref(defs);
 			return -1;
 		}
 		if (rc != SQLITE_ROW)
 			continue;
 		row = ih_web_row_object(st);
 		if (!row || (dur && json_object_set_new(row, "dur_ns", json_integer((json_int_t)pairs[i].dur_ns))) ||
-		    json_array_append_new(arr, row) != 0) {
+		    ih_web_row_threads(row, defs) != 0) {
+			json_decref(row);
+			json_decref(arr);
+			goto oom;
+		}
+		if (json_array_append_new(arr, row) != 0) {	/* steals row */
 			json_decref(arr);
 			goto oom;
 		}
 	}
+	json_decref(defs);
 	*out = arr;
 	return 0;
 oom:
+	json_decref(defs);
 	*result = ih_web_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	return -1;
 }
@@ -90,37 +135,43 @@ static int ih_web_list_args(struct ih_web_request *req, int64_t *id, int64_t *n,
 }
 
 /* GET /api/runs/{id}/irqs/slowest[?path=&n=] : {"run_id", "path", "n",
- * "irqs": [...]}: the N slowest complete interrupts by total_ns.  400
- * naming path or n, 400 malformed id, 404 unknown run, 500 database. */
+ * "irqs": [...]}: the N slowest complete interrupts by total_ns, over the
+ * paths of hop_def (or one).  400 naming path or n, 400 malformed id, 404
+ * unknown run, 500 database. */
 enum MHD_Result ih_web_api_run_slowest(struct ih_web_request *req)
 {
-	static const char *const paths[] = { "irqfd", "passthrough", "timer" };
-	struct ih_order_pair top[3 * IH_WEB_N_MAX];
+	/* The slowest so far (at most N) and the next path's (at most N). */
+	struct ih_order_pair top[2 * IH_WEB_N_MAX];
 	enum MHD_Result r;
 	const char *path;
-	json_t *rows;
+	json_t *rows, *paths;
 	sqlite3 *db;
 	size_t got = 0;
 	int64_t id, n;
 	char err[512];
 
-	if (ih_web_query_word(req, "path", IH_WEB_PATHS, &path, &r) != 0 ||
-	    ih_web_list_args(req, &id, &n, &r) != 0)
+	if (ih_web_query_path(req, &path, &r) != 0 || ih_web_list_args(req, &id, &n, &r) != 0)
 		return r;
-	if (!(db = ih_web_db(req, &r)))
+	if (!(db = ih_web_db(req, &r)) || ih_web_path_names(req, &paths, &r) != 0)
 		return r;
 	/* Each path's N slowest (hop_order's 'total'), merged. */
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < json_array_size(paths); i++) {
+		const char *p = json_string_value(json_array_get(paths, i));
 		size_t k;
 
-		if (path && strcmp(path, paths[i]) != 0)
+		if (path && strcmp(path, p) != 0)
 			continue;
-		if (ih_order_top(db, id, paths[i], "total", (size_t)n, top + got, &k, err, sizeof(err)))
+		if (ih_order_top(db, id, p, "total", (size_t)n, top + got, &k, err, sizeof(err))) {
+			json_decref(paths);
 			return ih_web_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "%s", err);
+		}
 		got += k;
+		qsort(top, got, sizeof(top[0]), ih_order_cmp_desc);
+		if (got > (size_t)n)
+			got = (size_t)n;
 	}
-	qsort(top, got, sizeof(top[0]), ih_order_cmp_desc);
-	if (ih_web_pair_rows(req, id, top, got < (size_t)n ? got : (size_t)n, false, &rows, &r) != 0)
+	json_decref(paths);
+	if (ih_web_pair_rows(req, id, top, got, false, &rows, &r) != 0)
 		return r;
 	return ih_web_respond_json(req, json_pack("{s:I,s:s?,s:I,s:o}", "run_id", (json_int_t)id,
 						  "path", path, "n", (json_int_t)n, "irqs", rows));
@@ -136,36 +187,31 @@ enum MHD_Result ih_web_api_run_sample(struct ih_web_request *req)
 	enum MHD_Result r;
 	const char *path;
 	sqlite3_stmt *st;
-	json_t *rows;
+	json_t *rows = NULL, *defs = NULL;
 	int64_t id, n, lo, hi, last = -1;
 	int rc;
 
-	if (ih_web_query_word(req, "path", IH_WEB_PATHS, &path, &r) != 0 ||
-	    ih_web_list_args(req, &id, &n, &r) != 0)
+	if (ih_web_query_path(req, &path, &r) != 0 || ih_web_list_args(req, &id, &n, &r) != 0 ||
+	    ih_web_path_defs(req, &defs, &r) != 0)
 		return r;
-	st = ih_web_stmt(req, sql_irq_span, &r);
-	if (!st)
-		return r;
+	if (!(st = ih_web_stmt(req, sql_irq_span, &r)))
+		goto fail;
 	sqlite3_bind_int64(st, 1, id);
 	if ((rc = ih_web_step(req, st, &r)) < 0)
-		return r;
-	rows = json_array();
-	if (!rows)
-		return ih_web_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		goto fail;
+	if (!(rows = json_array()))
+		goto oom;
 	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
 		lo = sqlite3_column_int64(st, 0);
 		hi = sqlite3_column_int64(st, 1);
 		sqlite3_reset(st);
-		st = ih_web_stmt(req, sql_irq_at, &r);
-		if (!st) {
-			json_decref(rows);
-			return r;
-		}
+		if (!(st = ih_web_stmt(req, sql_irq_at, &r)))
+			goto fail;
 		for (int64_t k = 0; k < n; k++) {
 			/* k-th of n evenly spaced ids in [lo, hi]; long double
 			 * keeps hi - lo exact enough and cannot overflow. */
 			int64_t at = lo + (int64_t)((long double)(hi - lo) * (long double)k / (long double)n);
-			int64_t irq;
+			json_t *row;
 
 			if (at <= last)
 				at = last + 1;
@@ -174,24 +220,31 @@ enum MHD_Result ih_web_api_run_sample(struct ih_web_request *req)
 			sqlite3_bind_int64(st, 2, at);
 			ih_web_bind_text(st, 3, path);
 			rc = ih_web_step(req, st, &r);
-			if (rc < 0) {
-				json_decref(rows);
-				return r;
-			}
+			if (rc < 0)
+				goto fail;
 			if (rc == SQLITE_DONE)
 				break;
-			irq = sqlite3_column_int64(st, 0);
-			if (json_array_append_new(rows, ih_web_row_object(st)) != 0) {
-				json_decref(rows);
-				return ih_web_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+			last = sqlite3_column_int64(st, 0);
+			row = ih_web_row_object(st);
+			if (!row || ih_web_row_threads(row, defs) != 0) {
+				json_decref(row);
+				goto oom;
 			}
-			last = irq;
+			if (json_array_append_new(rows, row) != 0)	/* steals row */
+				goto oom;
 			if (last == INT64_MAX)
 				break;
 		}
 	}
+	json_decref(defs);
 	return ih_web_respond_json(req, json_pack("{s:I,s:s?,s:I,s:o}", "run_id", (json_int_t)id,
 						  "path", path, "n", (json_int_t)n, "irqs", rows));
+oom:
+	r = ih_web_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+fail:
+	json_decref(rows);
+	json_decref(defs);
+	return r;
 }
 
 /* GET /api/runs/{id}/irqs?path=P&hop=H[&lo=&hi=&n=] : the interrupts of the
@@ -238,6 +291,9 @@ static const char sql_irq_exists[] =
 	"SELECT 1 FROM irq WHERE run_id = ?1 AND irq_id = ?2";
 static const char sql_irq_row[] =
 	"SELECT * FROM irq WHERE run_id = ?1 AND irq_id = ?2";
+/* The interrupt's vCPU (on a kernel trace its host thread: tid, thread). */
+static const char sql_irq_vcpu[] =
+	"SELECT * FROM vcpu WHERE run_id = ?1 AND vcpu = ?2";
 static const char sql_irq_hops[] =
 	"SELECT hop, seq, start_ns, dur_ns, lock_wait_ns FROM hop "
 	"WHERE run_id = ?1 AND irq_id = ?2 ORDER BY seq";
@@ -265,58 +321,29 @@ int ih_web_irq_exists(struct ih_web_request *req, int64_t id, int64_t irq, enum 
 	return 1;
 }
 
-/* The lane (thread) a hop of interrupt IRQ runs or waits on, as two new
- * members of HOP: "lane" ("pCPU 1", "worker 0", "I/O thread 3" or
- * "unknown" when the analyzer did not see it) and "role" (raise, tasklet,
- * io, worker, ack).  Returns 0, or -1 when out of memory. */
-static int ih_web_lane(json_t *irq, const char *path, const char *hopname, json_t *hop)
+/* Sets "lane" and "role" of HOP (a row of the hop view) of interrupt IRQ
+ * (path PATH): ih_web_lane.  Returns 0, or -1 when out of memory. */
+static int ih_web_hop_lane(const json_t *irq, const char *path, json_t *hop)
 {
-	const struct ih_web_hop *h = ih_web_hop_find(path, hopname);
-	enum ih_web_lane_kind kind = h ? h->lane : IH_LANE_NONE;
-	static const char *const roles[] = { "raise", "tasklet", "io", "worker", "inject", "ack", "other" };
-	const char *col = NULL, *name = "pCPU";
-	json_t *v;
-	char lane[64] = "unknown";
+	const char *name = json_string_value(json_object_get(hop, "hop"));
+	const char *role;
+	char lane[64];
 
-	switch (kind) {
-	case IH_LANE_RAISE:   col = "pcpu"; break;
-	case IH_LANE_TASKLET: col = "task_pcpu"; break;
-	case IH_LANE_IO:      col = "source"; name = "I/O thread"; break;
-	case IH_LANE_WORKER:  col = "worker"; name = "worker"; break;
-	case IH_LANE_ACK:     col = "ack_pcpu"; break;
-	case IH_LANE_INJECT:
-		/* Waitqueue mode injects from the worker; srcu mode (no
-		 * worker) directly from the I/O thread's notifier call. */
-		if (json_is_integer(json_object_get(irq, "worker"))) {
-			col = "worker";
-			name = "worker";
-			kind = IH_LANE_WORKER;
-		} else {
-			col = "source";
-			name = "I/O thread";
-			kind = IH_LANE_IO;
-		}
-		break;
-	case IH_LANE_NONE:    break;
-	}
-	v = col ? json_object_get(irq, col) : NULL;
-	if (json_is_integer(v))
-		snprintf(lane, sizeof(lane), "%s %lld", name, (long long)json_integer_value(v));
+	role = ih_web_lane(irq, path, name ? name : "", lane, sizeof(lane));
 	return json_object_set_new(hop, "lane", json_string(lane)) ||
-	       json_object_set_new(hop, "role", json_string(roles[kind == IH_LANE_INJECT ? 4 : kind]))
-	       ? -1 : 0;
+	       json_object_set_new(hop, "role", json_string(role)) ? -1 : 0;
 }
 
 /* GET /api/runs/{id}/irqs/{irq} : one interrupt's waterfall: {"run_id",
  * "irq": the irq row (every column), "hops": [{hop, seq, start_ns,
  * offset_ns (from the interrupt's start), dur_ns, lock_wait_ns, lane,
- * role}, ...] in path order}.  400 naming id or irq; 404 unknown run or
- * interrupt. */
+ * role}, ...] in path order, "vcpu": its vcpu row or null}.  400 naming id
+ * or irq; 404 unknown run or interrupt. */
 enum MHD_Result ih_web_api_run_irq(struct ih_web_request *req)
 {
 	enum MHD_Result r;
 	sqlite3_stmt *st;
-	json_t *irq, *hops, *obj;
+	json_t *irq, *hops, *obj, *vcpu, *vrow = NULL;
 	int64_t id, irqid, start;
 	const char *path;
 	int rc;
@@ -360,13 +387,31 @@ enum MHD_Result ih_web_api_run_irq(struct ih_web_request *req)
 		 * the epoch instants (docs/api.md). */
 		if (json_object_set_new(h, "offset_ns", json_is_integer(s) ?
 					json_integer(json_integer_value(s) - start) : json_null()) != 0 ||
-		    ih_web_lane(irq, path ? path : "", json_string_value(json_object_get(h, "hop")), h) != 0) {
+		    ih_web_hop_lane(irq, path ? path : "", h) != 0) {
 			json_decref(irq);
 			json_decref(hops);
 			return ih_web_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 		}
 	}
-	obj = json_pack("{s:I,s:o,s:o}", "run_id", (json_int_t)id, "irq", irq, "hops", hops);
+	vcpu = json_object_get(irq, "vcpu");
+	if (json_is_integer(vcpu)) {
+		if (!(st = ih_web_stmt(req, sql_irq_vcpu, &r)))
+			goto fail;
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, json_integer_value(vcpu));
+		if ((rc = ih_web_step(req, st, &r)) < 0)
+			goto fail;
+		if (rc == SQLITE_ROW && !(vrow = ih_web_row_object(st)))
+			goto oom;
+	}
+	obj = json_pack("{s:I,s:o,s:o,s:o}", "run_id", (json_int_t)id, "irq", irq, "hops", hops,
+			"vcpu", vrow ? vrow : json_null());
 	return ih_web_respond_json(req, obj);
+oom:
+	r = ih_web_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+fail:
+	json_decref(irq);
+	json_decref(hops);
+	return r;
 }
 

@@ -13,6 +13,7 @@ export const charts = (window.ihCharts = window.ihCharts || {});
 export const HOP_COLORS = {
   delivery: '#4f8fd6', schedule: '#e0a21b', queue: '#d9534f', assist: '#2f9e77', guest: '#8b5cf6',
   callback: '#0ea5e9', defer: '#f97316', worker: '#b91c1c', inject: '#14b8a6', total: '#334155',
+  signal: '#0891b2', wake: '#ca8a04', run: '#db2777',
 };
 export const STATE_COLORS = {
   guest: '#2f9e77', hypervisor: '#e0a21b', runnable: '#d9534f', blocked: '#cbd5e1', offline: '#64748b',
@@ -226,7 +227,8 @@ export function waterfall(container, name, { hops, lanes, height, title }) {
     title, width: widthOf(container), height: height || 90 + lanes.length * 44,
     scales: { x: { time: false, range: (u, lo, hi) => [0, hi > 0 ? hi * 1.02 : 1] }, y: { range: [-0.7, lanes.length - 0.3] } },
     axes: [{ values: nsAxis, space: 70 },
-      { size: 110, splits: () => lanes.map((_, i) => i), values: (u, s) => s.map((v) => lanes[lanes.length - 1 - v] ?? ''), grid: { show: false } }],
+      // Wide enough for the longest lane name (about 7 px a character).
+      { size: Math.max(110, 16 + 7 * Math.max(0, ...lanes.map((l) => String(l).length))), splits: () => lanes.map((_, i) => i), values: (u, s) => s.map((v) => lanes[lanes.length - 1 - v] ?? ''), grid: { show: false } }],
     legend: { live: false },
     cursor: { drag: { x: true, y: false }, points: { show: false } },
     series: [{ label: 'time', value: (u, v) => (v == null ? '' : fmtNs(v)) },

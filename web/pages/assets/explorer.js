@@ -2,18 +2,15 @@
 // interrupts behind a histogram bin or percentile (?path=&hop=&lo=&hi=, from
 // GET /api/runs/ID/irqs), the slowest N (/irqs/slowest) and a sample
 // (/irqs/sample).  Each interrupt links to its waterfall.
-import { getJSON, el, fmtNs, fmtCount, setStatus } from '/assets/irqhop.js';
+import { getJSON, el, fmtNs, fmtCount, setStatus, loadPaths } from '/assets/irqhop.js';
 
-const HOPS = {
-  passthrough: ['delivery', 'schedule', 'queue', 'assist', 'guest'],
-  timer: ['schedule', 'queue', 'assist', 'guest'],
-  irqfd: ['callback', 'defer', 'worker', 'inject', 'guest'],
-};
+// Path name -> its hop names in order, from the database (GET /api/paths).
+let HOPS = new Map();
 
 // The hops of one interrupt as a bar of coloured parts, widths relative to
 // SCALE (the longest total in the table).
 function hopStrip(irq, scale) {
-  const parts = (HOPS[irq.path] || []).filter((h) => irq[`${h}_ns`] != null).map((h) => {
+  const parts = (HOPS.get(irq.path) || []).filter((h) => irq[`${h}_ns`] != null).map((h) => {
     const s = el('span', { class: 'part', 'data-hop': h, title: `${h} ${fmtNs(irq[`${h}_ns`])}` });
     s.style.width = `${((100 * irq[`${h}_ns`]) / (scale || 1)).toFixed(2)}%`;
     return s;
@@ -25,7 +22,7 @@ const lane = (v) => (v == null ? '–' : String(v));
 
 function irqTable(table, irqs, runId, withDur) {
   const scale = Math.max(1, ...irqs.map((i) => i.total_ns || 0));
-  const cols = ['Interrupt', 'Path', ...(withDur ? ['Hop'] : []), 'Total', 'Hops', 'pCPU → tasklet → ack', 'vCPU'];
+  const cols = ['Interrupt', 'Path', ...(withDur ? ['Hop'] : []), 'Total', 'Hops', 'Threads', 'vCPU'];
   table.tHead.replaceChildren(el('tr', {}, ...cols.map((c) => el('th', { class: c === 'Total' || c === 'Hop' ? 'num' : null }, c))));
   table.tBodies[0].replaceChildren(...irqs.map((i) => el('tr', { 'data-irq': i.irq_id },
     el('td', { class: 'num' }, el('a', { href: `/runs/${runId}/irqs/${i.irq_id}` }, `#${i.irq_id}`)),
@@ -33,8 +30,8 @@ function irqTable(table, irqs, runId, withDur) {
     ...(withDur ? [el('td', { class: 'num' }, fmtNs(i.dur_ns))] : []),
     el('td', { class: 'num' }, fmtNs(i.total_ns)),
     el('td', { class: 'stripcell' }, hopStrip(i, scale)),
-    el('td', {}, i.path === 'irqfd' ? `I/O ${lane(i.source)} → worker ${lane(i.worker)} → ${lane(i.ack_pcpu)}`
-      : `${lane(i.pcpu)} → ${lane(i.task_pcpu)} → ${lane(i.ack_pcpu)}`),
+    // The threads its hops ran on, as the server names the waterfall's lanes.
+    el('td', { class: 'threads' }, (i.threads || []).join(' → ') || '–'),
     el('td', {}, lane(i.vcpu)))));
   perfettoLink(table, irqs, runId);
 }
@@ -63,7 +60,8 @@ async function main() {
   const path = q.get('path') || '';
   const n = q.get('n') || '20';
   try {
-    const run = await getJSON(`/api/runs/${id}`);
+    const [run, paths] = await Promise.all([getJSON(`/api/runs/${id}`), loadPaths()]);
+    HOPS = new Map([...paths].map(([p, hops]) => [p, hops.map((h) => h.hop)]));
     document.getElementById('title').textContent = `Interrupts of run ${id}${run.label ? ` — ${run.label}` : ''}`;
     const form = document.getElementById('pick');
     const sel = document.getElementById('f-path');
@@ -92,8 +90,9 @@ async function main() {
       document.getElementById('range').hidden = false;
     }
     // One colour legend for the hop strips of every table.
-    const shownPaths = path ? [path] : Object.keys(HOPS);
-    const hopsShown = [...new Set(shownPaths.flatMap((p) => HOPS[p]))];
+    // The run's paths (or the one asked for), their hops in path order.
+    const shownPaths = path ? [path] : (run.paths || []).map((p) => p.path);
+    const hopsShown = [...new Set(shownPaths.flatMap((p) => HOPS.get(p) || []))];
     document.getElementById('legend').replaceChildren('Hops: ',
       ...hopsShown.map((h) => el('span', { class: 'key' }, el('span', { class: 'swatch', 'data-hop': h }), h)));
     irqTable(document.getElementById('slowest-table'), slowest.irqs, id, false);

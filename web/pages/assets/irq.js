@@ -20,14 +20,18 @@ async function main() {
   document.getElementById('crumbs').append(' / ', el('a', { href: `/runs/${id}` }, `run ${id}`), ' / ',
     el('a', { href: `/runs/${id}/irqs` }, 'interrupts'), ' / ', el('span', {}, `#${irqId}`));
   try {
-    const { irq, hops } = await getJSON(`/api/runs/${id}/irqs/${irqId}`);
+    const { irq, hops, vcpu } = await getJSON(`/api/runs/${id}/irqs/${irqId}`);
     document.title = `irqhop · run ${id} · interrupt ${irqId}`;
     document.getElementById('title').textContent = `Interrupt #${irqId} of run ${id} (${irq.path})`;
     const items = [['Path', irq.path], ['Total', fmtNs(irq.total_ns)],
       ['Complete', irq.complete ? 'yes' : `no: broken at ${irq.broken_hop}`], ['Started (UTC)', fmtTime(irq.start_ns)],
-      ['Source', irq.source ?? '–'], ['Vector', irq.vector ?? '–'], ['vCPU', irq.vcpu ?? '–'],
-      ['Raised on pCPU', irq.pcpu ?? '–'], ['Tasklet ran on pCPU', irq.task_pcpu ?? '–'],
-      ['Worker', irq.worker ?? '–'], ['Acked on pCPU', irq.ack_pcpu ?? '–']];
+      ['Source', irq.source ?? '–'], ['Vector', irq.vector ?? '–'], ['vCPU', irq.vcpu ?? '–']];
+    // On a real host the vCPU is a thread (its tid and name, docs/kvm-model.md).
+    if (vcpu && vcpu.thread != null) items.push(['vCPU thread', `${vcpu.thread} (tid ${vcpu.tid ?? '?'})`]);
+    items.push(['Raised on CPU', irq.pcpu ?? '–']);
+    // The tasklet only exists on the Xen paths; say nothing of it elsewhere.
+    if (irq.task_pcpu != null || hops.some((h) => h.role === 'tasklet')) items.push(['Tasklet ran on pCPU', irq.task_pcpu ?? '–']);
+    items.push([hops.some((h) => h.role === 'kworker') ? 'kworker (tid)' : 'Worker', irq.worker ?? '–'], ['Acked on CPU', irq.ack_pcpu ?? '–']);
     const waits = [['sched_lock_wait_ns', 'Lock wait in schedule'], ['run_lock_wait_ns', 'Lock wait in queue'],
       ['vm_lock_wait_ns', 'VM lock wait']].filter(([k]) => irq[k] != null);
     for (const [k, label] of waits) items.push([label, fmtNs(irq[k])]);

@@ -81,9 +81,28 @@ export function setStatus(text, isError) {
   s.classList.toggle('error', !!isError);
 }
 
-// What each path is, in the words of docs/design.md §5.
+// What each path is, in the words of docs/design.md §5 and
+// docs/kvm-model.md.  Only prose: the paths, their hops and the hops' order
+// come from the database (GET /api/paths, loadPaths); a path without prose
+// here is described by its events (pathAbout).
 export const PATHS = {
   passthrough: 'Xen passthrough (dpci): device IRQ → tasklet → injection → guest ack',
   timer: 'Xen VIRQ_TIMER: timer → tasklet → injection → guest ack',
   irqfd: 'KVM irqfd: eventfd signal → notifier → (workqueue) → injection → guest ack',
+  'kvm-msi': 'KVM on a real host, MSI: device raise → kvm_msi_set_irq → vCPU woken → vCPU runs → guest ack',
+  'kvm-ioapic': 'KVM on a real host, IOAPIC: device raise → kworker → kvm_set_irq → vCPU woken → vCPU runs → guest ack',
 };
+
+// The database's paths (GET /api/paths): a Map from path name to its hops
+// in order ([{hop, seq, from_ev, to_ev, role}]), paths by name.
+export async function loadPaths() {
+  const { paths } = await getJSON('/api/paths');
+  return new Map(paths.map((p) => [p.path, p.hops]));
+}
+
+// A line saying what PATH is: its prose, else its events in order.
+export function pathAbout(path, hops) {
+  if (PATHS[path]) return PATHS[path];
+  if (!hops || !hops.length) return '';
+  return [hops[0].from_ev, ...hops.map((h) => h.to_ev)].join(' → ');
+}

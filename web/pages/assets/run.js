@@ -2,10 +2,12 @@
 // hops' p50/p99 stacked, a table, and each hop's histogram and CDF (GET
 // /api/runs/ID/hops and /hist); steal per vCPU and over time (/steal,
 // /steal/windows); lock contention (/locks).
-import { getJSON, el, fmtNs, fmtCount, fmtTime, fmtPct, setStatus, PATHS } from '/assets/irqhop.js';
+import { getJSON, el, fmtNs, fmtCount, fmtTime, fmtPct, setStatus, loadPaths, pathAbout } from '/assets/irqhop.js';
 import { stackedBars, histogram, cdf, lines, HOP_COLORS, STATE_COLORS, seriesColor } from '/assets/charts.js';
 
 let RUN_ID = null;
+// Path name -> its hops from hop_def (GET /api/paths).
+let PATH_DEFS = new Map();
 
 function summary(run) {
   const dur = run.start_ns != null && run.end_ns != null ? run.end_ns - run.start_ns : null;
@@ -85,7 +87,7 @@ function hopTable(path, steps, total, hists) {
 function pathSection(path, hops, counts, hists) {
   const total = hops.find((h) => h.hop === 'total');
   const steps = hops.filter((h) => h.hop !== 'total');
-  const about = [PATHS[path] || ''];
+  const about = [pathAbout(path, PATH_DEFS.get(path))];
   if (counts) {
     const inc = counts.irqs - (counts.complete || 0);
     about.push(`${fmtCount(counts.irqs)} interrupt${counts.irqs === 1 ? '' : 's'}, ${fmtCount(counts.complete)} complete` +
@@ -232,8 +234,9 @@ async function main() {
   RUN_ID = id;
   document.getElementById('crumbs').append(' / ', el('span', {}, `run ${id}`));
   try {
-    const [run, stats, hist] = await Promise.all([getJSON(`/api/runs/${id}`), getJSON(`/api/runs/${id}/hops`),
-      getJSON(`/api/runs/${id}/hist`)]);
+    const [run, stats, hist, defs] = await Promise.all([getJSON(`/api/runs/${id}`), getJSON(`/api/runs/${id}/hops`),
+      getJSON(`/api/runs/${id}/hist`), loadPaths()]);
+    PATH_DEFS = defs;
     document.title = `irqhop · run ${id}${run.label ? ` · ${run.label}` : ''}`;
     document.getElementById('title').textContent = `Run ${id}${run.label ? ` — ${run.label}` : ''}`;
     summary(run);
