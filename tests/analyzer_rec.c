@@ -323,7 +323,7 @@ static void test_discontinuity(void)
 	feed(IH_EV_IRQ_ENTRY, 9010, 900, 10, F(.pcpu = 0));
 	feed(IH_EV_TASKLET_SCHEDULE, 9020, 900, 10, F(.queued = 1, .tasklet = 1));
 	feed(IH_EV_TASKLET_ENTRY, 9030, 899, 10, F(.pcpu = 0, .tasklet = 1));
-	ih_rec_discontinuity(rec, INT64_MIN);
+	ih_rec_discontinuity(rec, INT64_MIN, INT64_MIN);
 	feed(IH_EV_INJECT, 9040, 900, 10, F(.vcpu = 0, .vector = 48));
 	feed(IH_EV_VCPU_ACK, 9050, 900, 12, F(.vcpu = 0, .pcpu = 0));
 	r = row_of(900);
@@ -343,7 +343,7 @@ static void test_discontinuity(void)
 	/* The loss range reaches past the message (xen-steal with tiny
 	 * buffers): a run that starts inside the range may lose its exit and
 	 * the next run's entry; an inject after them is not attached to it. */
-	ih_rec_discontinuity(rec, 9300);
+	ih_rec_discontinuity(rec, 9190, 9300);
 	feed(IH_EV_IRQ_RAISE, 9200, 902, 5, F(.source = 1, .vector = 48));
 	feed(IH_EV_IRQ_ENTRY, 9210, 902, 10, F(.pcpu = 0));
 	feed(IH_EV_TASKLET_SCHEDULE, 9220, 902, 10, F(.queued = 1, .tasklet = 1));
@@ -373,6 +373,52 @@ static void test_discontinuity(void)
 	feed(IH_EV_VCPU_ACK, 9660, 904, 12, F(.vcpu = 0, .pcpu = 0));
 	r = row_of(904);
 	ok(r != NULL && r->complete, "loss range: a run opened after the range's end is trusted");
+
+	/* lossy-xs (xen-steal, 4 KiB buffers): the inject is the last event of
+	 * the packet before the loss, so the range begins at its timestamp and
+	 * the message comes after it.  Every lost event follows the inject: it
+	 * keeps its run, whichever side of the message the muxer puts it. */
+	feed(IH_EV_IRQ_RAISE, 9700, 905, 5, F(.source = 1, .vector = 48));
+	feed(IH_EV_IRQ_ENTRY, 9710, 905, 10, F(.pcpu = 0));
+	feed(IH_EV_TASKLET_SCHEDULE, 9720, 905, 10, F(.queued = 1, .tasklet = 1));
+	feed(IH_EV_TASKLET_ENTRY, 9730, 905, 10, F(.pcpu = 0, .tasklet = 1));
+	feed(IH_EV_INJECT, 9740, 905, 10, F(.vcpu = 0, .vector = 48));
+	ih_rec_discontinuity(rec, 9740, 9800);
+	feed(IH_EV_TASKLET_EXIT, 9810, 905, 10, F(.pcpu = 0));
+	feed(IH_EV_VCPU_ACK, 9820, 905, 12, F(.vcpu = 0, .pcpu = 0));
+	r = row_of(905);
+	ok(r != NULL && r->complete && HAS(r, (enum ih_col)IH_HOP_QUEUE) && r->col[IH_HOP_QUEUE] == 10 &&
+	   HAS(r, (enum ih_col)IH_HOP_ASSIST),
+	   "loss range: an inject at the range's beginning, before the message, keeps its run");
+	feed(IH_EV_IRQ_RAISE, 9900, 906, 5, F(.source = 1, .vector = 48));
+	feed(IH_EV_IRQ_ENTRY, 9910, 906, 10, F(.pcpu = 0));
+	feed(IH_EV_TASKLET_SCHEDULE, 9920, 906, 10, F(.queued = 1, .tasklet = 1));
+	feed(IH_EV_TASKLET_ENTRY, 9930, 906, 10, F(.pcpu = 0, .tasklet = 1));
+	feed(IH_EV_IRQ_RAISE, 9931, 908, 5, F(.source = 1, .vector = 48));
+	feed(IH_EV_IRQ_ENTRY, 9932, 908, 10, F(.pcpu = 0));
+	feed(IH_EV_TASKLET_SCHEDULE, 9933, 908, 10, F(.queued = 1, .tasklet = 1));
+	ih_rec_discontinuity(rec, 9940, 9990);
+	feed(IH_EV_INJECT, 9940, 906, 10, F(.vcpu = 0, .vector = 48));
+	feed(IH_EV_VCPU_ACK, 9941, 906, 12, F(.vcpu = 0, .pcpu = 0));
+	r = row_of(906);
+	ok(r != NULL && r->complete && HAS(r, (enum ih_col)IH_HOP_ASSIST) && r->col[IH_HOP_ASSIST] == 10,
+	   "loss range: an inject at the range's beginning, after the message, keeps its run");
+	/* another thread's run opened inside the range */
+	feed(IH_EV_IRQ_RAISE, 9942, 907, 5, F(.source = 1, .vector = 48));
+	feed(IH_EV_IRQ_ENTRY, 9943, 907, 11, F(.pcpu = 1));
+	feed(IH_EV_TASKLET_SCHEDULE, 9944, 907, 11, F(.queued = 1, .tasklet = 2));
+	feed(IH_EV_TASKLET_ENTRY, 9945, 907, 11, F(.pcpu = 1, .tasklet = 2));
+	feed(IH_EV_INJECT, 9946, 908, 10, F(.vcpu = 0, .vector = 48));
+	feed(IH_EV_VCPU_ACK, 9950, 908, 12, F(.vcpu = 0, .pcpu = 0));
+	r = row_of(908);
+	ok(r != NULL && !r->complete && r->broken_hop == IH_HOP_QUEUE && !HAS(r, (enum ih_col)IH_HOP_QUEUE) &&
+	   !HAS(r, (enum ih_col)IH_HOP_ASSIST),
+	   "loss range: an inject after the range's beginning does not use the run open at the message");
+	feed(IH_EV_INJECT, 9960, 907, 11, F(.vcpu = 1, .vector = 48));
+	feed(IH_EV_VCPU_ACK, 9970, 907, 13, F(.vcpu = 1, .pcpu = 1));
+	r = row_of(907);
+	ok(r != NULL && !r->complete && !HAS(r, (enum ih_col)IH_HOP_QUEUE),
+	   "loss range: nor a run opened inside the range");
 }
 
 /* irq_exit names its interrupt: one seen only there is kept (incomplete),

@@ -101,8 +101,10 @@ def rebuild(text, losses=None):
     """Every interrupt's row, rebuilt from the text.  Returns (rows, events)
     where events maps irq_id -> set of event names seen.  LOSSES (from
     loss_ranges): a tasklet run is not used for an inject when a range
-    [b, e] with b <= inject and e >= the run's entry exists: its exit (and
-    the next entry) may be among the lost events."""
+    [b, e] with b < inject and e >= the run's entry exists: its exit (and
+    the next entry) may be among the lost events.  An inject at b itself
+    keeps its run: b is the end time of the packet before the loss, so the
+    inject is that packet's last event and precedes every lost one."""
     inflight = {}
     rows = {}
     seen = collections.defaultdict(set)
@@ -230,7 +232,7 @@ def rebuild(text, losses=None):
                 bts, lw, pc = brackets[vtid]
                 trusted = True
                 if losses and losses[0]:
-                    k = bisect.bisect_right(losses[0], ts)
+                    k = bisect.bisect_left(losses[0], ts)   # ranges with b < ts
                     trusted = not (k and losses[1][k - 1] >= bts)
                 if trusted:
                     t['tentry'] = bts

@@ -169,6 +169,8 @@ struct rec_bracket {
 	uint64_t key;		/* vtid key, see vtid_key(); must stay first */
 	bool open;
 	bool tainted;		/* opened inside a loss range: never used */
+	int64_t cut;		/* a loss range began here while open: injects
+				 * after it are not this run's; INT64_MAX: none */
 	int64_t ts;
 	uint64_t lock_wait_ns;
 	uint32_t pcpu;
@@ -423,6 +425,7 @@ static int rec_bracket(struct ih_rec *rec, const struct ih_rec_event *ev)
 		 * the new entry starts a new run either way. */
 		b->open = true;
 		b->tainted = ev->ts <= rec->loss_until;
+		b->cut = INT64_MAX;
 		b->ts = ev->ts;
 		b->lock_wait_ns = ev->lock_wait_ns;
 		b->pcpu = ev->pcpu;
@@ -558,7 +561,7 @@ int ih_rec_feed(struct ih_rec *rec, const struct ih_rec_event *ev)
 		/* The queue hop ends at the entry of the tasklet run this
 		 * inject happens in, whichever interrupt that entry names. */
 		b = map_find(&rec->brackets, vtid_key(ev));
-		if (b && b->open && !b->tainted) {
+		if (b && b->open && !b->tainted && ev->ts <= b->cut) {
 			irq_mark(irq, M_TENTRY, b->ts);
 			irq_set(irq, IH_COL_RUN_LOCK, (int64_t)b->lock_wait_ns);
 			irq_set(irq, IH_COL_TASK_PCPU, b->pcpu);
@@ -587,15 +590,19 @@ int ih_rec_feed(struct ih_rec *rec, const struct ih_rec_event *ev)
 	return 0;
 }
 
-void ih_rec_discontinuity(struct ih_rec *rec, int64_t until_ns)
+void ih_rec_discontinuity(struct ih_rec *rec, int64_t begin_ns, int64_t until_ns)
 {
 	if (until_ns > rec->loss_until)
 		rec->loss_until = until_ns;
+	/* Not closed outright: an inject at BEGIN_NS itself may be the last
+	 * event of the packet before the loss (its end time is the range's
+	 * beginning), and the muxer orders ties across streams as it likes;
+	 * such an inject precedes every lost event. */
 	for (size_t i = 0; i < rec->brackets.cap; i++) {
 		struct rec_bracket *b = (struct rec_bracket *)(rec->brackets.slots + i * rec->brackets.esize);
 
-		if (b->key)
-			b->open = false;
+		if (b->key && b->open && begin_ns < b->cut)
+			b->cut = begin_ns;
 	}
 }
 

@@ -104,15 +104,18 @@ void ih_rec_destroy(struct ih_rec *rec);
  * is then only good for ih_rec_destroy()). */
 int ih_rec_feed(struct ih_rec *rec, const struct ih_rec_event *ev);
 
-/* Tells REC that events may have been lost somewhere up to UNTIL_NS (a
- * discarded-events message, fed at its range's beginning; UNTIL_NS its
- * range's end, INT64_MIN when unknown).  The lost events may sit anywhere in
- * the range, so no tasklet bracket that spans part of it is trusted: every
- * open bracket is closed, and a bracket opened at or before UNTIL_NS is
- * never used.  Injects are then never attached to a run whose tasklet_exit
- * (and the next run's entry) may have been lost: their interrupts are
- * stored incomplete (queue and assist NULL) instead.  Cannot fail. */
-void ih_rec_discontinuity(struct ih_rec *rec, int64_t until_ns);
+/* Tells REC that events may have been lost in [BEGIN_NS, UNTIL_NS] (a
+ * discarded-events message, fed at its range's beginning; INT64_MIN for
+ * either when unknown).  The lost events may sit anywhere in the range, after
+ * every event of their stream up to BEGIN_NS, so no tasklet bracket that
+ * spans part of it is trusted: an inject later than BEGIN_NS is not attached
+ * to a bracket open at the message, and a bracket opened at or before
+ * UNTIL_NS is never used.  Injects are then never attached to a run whose
+ * tasklet_exit (and the next run's entry) may have been lost: their
+ * interrupts are stored incomplete (queue and assist NULL) instead.  An
+ * inject at BEGIN_NS keeps its bracket, whichever side of the message it
+ * comes.  Cannot fail. */
+void ih_rec_discontinuity(struct ih_rec *rec, int64_t begin_ns, int64_t until_ns);
 
 /* Emits every interrupt still in flight as incomplete, in irq_id order, and
  * forgets them.  Returns 0, or -1 as ih_rec_feed(). */

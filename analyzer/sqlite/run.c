@@ -189,8 +189,8 @@ end:
  * run's reconstruction where events may be missing.  Babeltrace sends the
  * message (at its range's beginning) before the packet whose header counts
  * the loss, but the lost events may come anywhere up to the range's end,
- * after that packet's last event: so the range's end is passed on, and no
- * tasklet bracket spanning part of the range is trusted (rec.h).  Lost
+ * after that packet's last event: so the range's both ends are passed on,
+ * and no tasklet bracket spanning part of the range is trusted (rec.h).  Lost
  * tasklet_exit events would otherwise attach later injects to the wrong
  * run: interrupts served across the gap are stored incomplete, never wrong.
  * Returns 0, or -1 after appending an error cause. */
@@ -198,7 +198,7 @@ int sink_discarded(struct ih_sink *sink, const bt_message *msg)
 {
 	const bt_stream *stream = bt_message_discarded_events_borrow_stream_const(msg);
 	struct sink_run *run = sink_run_of_trace(sink, bt_stream_borrow_trace_const(stream));
-	int64_t until = INT64_MIN;
+	int64_t begin = INT64_MIN, until = INT64_MIN;
 	uint64_t n = 0;
 
 	if (!run) {
@@ -230,11 +230,17 @@ int sink_discarded(struct ih_sink *sink, const bt_message *msg)
 		}
 		run->disc[i].count += n;
 	}
-	if (bt_stream_class_discarded_events_have_default_clock_snapshots(bt_stream_borrow_class_const(stream)) &&
-	    bt_clock_snapshot_get_ns_from_origin(bt_message_discarded_events_borrow_end_default_clock_snapshot_const(msg),
-						 &until) != BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK)
-		until = INT64_MAX;	/* beyond the clock's range: trust no later bracket */
-	ih_rec_discontinuity(run->rec, until);
+	if (bt_stream_class_discarded_events_have_default_clock_snapshots(bt_stream_borrow_class_const(stream))) {
+		if (bt_clock_snapshot_get_ns_from_origin(
+			    bt_message_discarded_events_borrow_beginning_default_clock_snapshot_const(msg), &begin) !=
+		    BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK)
+			begin = INT64_MIN;	/* beyond the clock's range: trust no open bracket */
+		if (bt_clock_snapshot_get_ns_from_origin(
+			    bt_message_discarded_events_borrow_end_default_clock_snapshot_const(msg), &until) !=
+		    BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK)
+			until = INT64_MAX;	/* beyond the clock's range: trust no later bracket */
+	}
+	ih_rec_discontinuity(run->rec, begin, until);
 	sink_kernel_discontinuity(run);
 	return 0;
 }
