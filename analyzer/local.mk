@@ -20,7 +20,8 @@ analyzer_libihsink_la_SOURCES = \
 	analyzer/sqlite/sink.h analyzer/sqlite/priv.h analyzer/sqlite/params.c \
 	analyzer/sqlite/component.c analyzer/sqlite/evclass.c analyzer/sqlite/decode.c \
 	analyzer/sqlite/run.c analyzer/sqlite/finish.c analyzer/sqlite/kernel.c \
-	analyzer/sqlite/bterror.c analyzer/sqlite/bterror.h
+	analyzer/sqlite/bterror.c analyzer/sqlite/bterror.h \
+	analyzer/sqlite/ship.c analyzer/sqlite/ship.h
 analyzer_libihsink_la_CFLAGS = $(IH_ANALYZER_CFLAGS)
 # The scenario JSON of run_begin is read with jansson.
 analyzer_libihsink_la_LIBADD = $(JANSSON_LIBS)

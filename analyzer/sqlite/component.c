@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void sink_free(struct ih_sink *sink)
+void sink_free(struct ih_sink *sink)
 {
 	if (!sink)
 		return;
@@ -29,11 +29,60 @@ static void sink_free(struct ih_sink *sink)
 		sink_run_free(sink->runs[i]);
 	free(sink->runs);
 	bt_message_iterator_put_ref(sink->iter);
+	sink_ship_free(sink->ship);
 	free(sink->evc);
 	free(sink->db);
 	free(sink->label_param);
 	free(sink->trace_param);
 	free(sink);
+}
+
+int sink_create(bt_self_component *self_comp, const bt_value *params, struct ih_sink_result *result,
+		struct ih_sink **out)
+{
+	struct ih_sink *sink = calloc(1, sizeof(*sink));
+
+	*out = sink;
+	if (!sink)
+		return -1;
+	sink->self_comp = self_comp;
+	if (self_comp) {
+		const bt_component *comp = bt_self_component_as_component(self_comp);
+
+		sink->log_level = bt_component_get_logging_level(comp);
+		sink->name = bt_component_get_name(comp);
+	} else {
+		sink->log_level = BT_LOGGING_LEVEL_WARNING;
+		sink->name = "irqhop";
+	}
+	sink->result = result;
+	sink->evc_cap = 64;
+	sink->evc = calloc(sink->evc_cap, sizeof(*sink->evc));
+	if (!sink->evc)
+		goto memory_error;
+	if (result && result->ship) {
+		if (sink_ship_create(sink, result->ship))
+			goto memory_error;
+		return 0;
+	}
+	switch (sink_params_read(sink, params)) {
+	case 0:
+		break;
+	case -1:
+		return -1;
+	default:
+		goto memory_error;
+	}
+	/* Open the database now: a bad path fails before any decoding. */
+	sink->store = ih_store_open(sink->db, sink->err, sizeof(sink->err));
+	if (!sink->store) {
+		SINK_ERROR_CAUSE(sink, "%s", sink->err);
+		return -1;
+	}
+	return 0;
+memory_error:
+	SINK_ERROR_CAUSE(sink, "Out of memory.");
+	return -1;
 }
 
 bt_component_class_initialize_method_status ih_sink_initialize(
@@ -42,37 +91,12 @@ bt_component_class_initialize_method_status ih_sink_initialize(
 {
 	bt_component_class_initialize_method_status status = BT_COMPONENT_CLASS_INITIALIZE_METHOD_STATUS_OK;
 	bt_self_component *self_comp = bt_self_component_sink_as_self_component(self);
-	const bt_component *comp = bt_self_component_as_component(self_comp);
-	struct ih_sink *sink = calloc(1, sizeof(*sink));
+	struct ih_sink *sink = NULL;
 
 	(void)config;
-	if (!sink) {
-		BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(self_comp, "Out of memory.");
-		status = BT_COMPONENT_CLASS_INITIALIZE_METHOD_STATUS_MEMORY_ERROR;
-		goto error;
-	}
-	sink->self_comp = self_comp;
-	sink->log_level = bt_component_get_logging_level(comp);
-	sink->name = bt_component_get_name(comp);
-	sink->result = init_data;
-	sink->evc_cap = 64;
-	sink->evc = calloc(sink->evc_cap, sizeof(*sink->evc));
-	if (!sink->evc)
-		goto memory_error;
-	switch (sink_params_read(sink, params)) {
-	case 0:
-		break;
-	case -1:
-		status = BT_COMPONENT_CLASS_INITIALIZE_METHOD_STATUS_ERROR;
-		goto error;
-	default:
-		goto memory_error;
-	}
-
-	/* Open the database now: a bad path fails before any decoding. */
-	sink->store = ih_store_open(sink->db, sink->err, sizeof(sink->err));
-	if (!sink->store) {
-		SINK_ERROR_CAUSE(sink, "%s", sink->err);
+	if (sink_create(self_comp, params, init_data, &sink)) {
+		if (!sink)
+			BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(self_comp, "Out of memory.");
 		status = BT_COMPONENT_CLASS_INITIALIZE_METHOD_STATUS_ERROR;
 		goto error;
 	}
@@ -84,9 +108,6 @@ bt_component_class_initialize_method_status ih_sink_initialize(
 	}
 	bt_self_component_set_data(self_comp, sink);
 	goto end;
-memory_error:
-	SINK_ERROR_CAUSE(sink, "Out of memory.");
-	status = BT_COMPONENT_CLASS_INITIALIZE_METHOD_STATUS_MEMORY_ERROR;
 error:
 	sink_free(sink);
 end:
@@ -133,7 +154,7 @@ bt_component_class_sink_consume_method_status ih_sink_consume(bt_self_component_
 	case BT_MESSAGE_ITERATOR_NEXT_STATUS_OK:
 		break;
 	case BT_MESSAGE_ITERATOR_NEXT_STATUS_END:
-		if (sink_finish(sink))
+		if (sink->ship ? sink_ship_end(sink) : sink_finish(sink))
 			goto error;
 		status = BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_END;
 		goto end;

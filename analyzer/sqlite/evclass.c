@@ -118,10 +118,9 @@ static enum sink_slot slot_of(const char *name)
 	return S_NONE;
 }
 
-/* Sets E's handler, vtid need and acct from the tables; returns the slots
- * its handler reads. */
-static uint64_t evc_dispatch(struct sink_evc *e, const char *name)
+uint64_t sink_evc_dispatch(struct sink_evc *e, const char *name)
 {
+	e->kind = name ? ih_cat_event_from_name(name) : -1;
 	if (e->kind == IH_EV_OTHER) {
 		for (size_t i = 0; i < sizeof(acct_classes) / sizeof(acct_classes[0]); i++) {
 			if (strcmp(name, acct_classes[i].name) == 0) {
@@ -154,10 +153,10 @@ struct sink_evc *sink_evc_resolve(struct ih_sink *sink, const bt_event_class *ec
 	memset(e, 0, sizeof(*e));
 	e->ec = ec;
 	sink->evc_n++;
-	e->kind = name ? ih_cat_event_from_name(name) : -1;
+	e->name = name ? name : "(unnamed)";
 	e->has_clock = bt_stream_class_borrow_default_clock_class_const(sc) != NULL;
 	e->vtid_idx = -1;
-	slots = evc_dispatch(e, name);
+	slots = sink_evc_dispatch(e, name);
 	e->kev = ih_kev_from_name(name);
 	if (e->kev)
 		sink_kernel_resolve(e, ec);

@@ -30,17 +30,10 @@ static const char *const kfield_names[SINK_KF_COUNT_] = {
 	[SINK_KF_VECTOR] = "vector",
 };
 
-static const char *env_string(const bt_trace *trace, const char *name)
+char *sink_kernel_session(const struct sink_trace_desc *desc, bool *is_kernel, bool *oom)
 {
-	const bt_value *v = bt_trace_borrow_environment_entry_value_by_name_const(trace, name);
-
-	return v && bt_value_is_string(v) ? bt_value_string_get(v) : NULL;
-}
-
-char *sink_kernel_session(const bt_trace *trace, bool *is_kernel, bool *oom)
-{
-	const char *domain = env_string(trace, "domain"), *host = env_string(trace, "hostname");
-	const char *name = env_string(trace, "trace_name"), *created = env_string(trace, "trace_creation_datetime");
+	const char *domain = desc->domain, *host = desc->hostname;
+	const char *name = desc->env_trace_name, *created = desc->created;
 	size_t len;
 	char *key;
 
@@ -114,6 +107,20 @@ static const char *str_at(const bt_field *st, int idx)
 	return bt_field_get_class_type(f) == BT_FIELD_CLASS_TYPE_STRING ? bt_field_string_get_value(f) : NULL;
 }
 
+void sink_kernel_decode(const struct sink_evc *e, const bt_event *event, struct sink_ev *ev)
+{
+	const bt_field *p = bt_event_borrow_payload_field_const(event);
+	const bt_packet *pkt = bt_event_borrow_packet_const(event);
+
+	ev->ktid = int_at(bt_event_borrow_common_context_field_const(event), e->ktid_idx);
+	ev->kcpu = pkt && e->kcpu_idx >= 0 ? (uint32_t)int_at(bt_packet_borrow_context_field_const(pkt), e->kcpu_idx)
+					   : 0;
+	for (int i = 0; i < SINK_KF_COUNT_; i++) {
+		ev->kf[i] = int_at(p, e->kfield[i]);
+		ev->kstr[i] = str_at(p, e->kfield[i]);
+	}
+}
+
 static int kernel_emit(void *ctx, const struct ih_rec_row *row)
 {
 	struct sink_run *run = ctx;
@@ -134,12 +141,11 @@ static int kernel_start(struct ih_sink *sink, struct sink_run *run)
 }
 
 int sink_on_kernel(struct ih_sink *sink, struct sink_run *run, const struct sink_evc *e,
-		   const bt_event *event, int64_t ts)
+		   const struct sink_ev *d)
 {
-	const bt_field *p = bt_event_borrow_payload_field_const(event);
-	const bt_packet *pkt = bt_event_borrow_packet_const(event);
-	const int8_t *f = e->kfield;
+	const int64_t *f = d->kf;
 	struct ih_kern_event ev;
+	int64_t ts = d->ts;
 	int r = 0;
 
 	if (!run->kern && kernel_start(sink, run))
@@ -147,35 +153,34 @@ int sink_on_kernel(struct ih_sink *sink, struct sink_run *run, const struct sink
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = (enum ih_kev)e->kev;
 	ev.ts = ts;
-	ev.tid = int_at(bt_event_borrow_common_context_field_const(event), e->ktid_idx);
-	if (pkt && e->kcpu_idx >= 0)
-		ev.cpu = (uint32_t)int_at(bt_packet_borrow_context_field_const(pkt), e->kcpu_idx);
-	ev.irq_id = (uint64_t)int_at(p, f[SINK_KF_IRQ_ID]);
-	ev.source = (uint32_t)int_at(p, f[SINK_KF_SOURCE]);
-	ev.vector = (uint32_t)int_at(p, f[SINK_KF_VECTOR]);
-	ev.work = (uint64_t)int_at(p, f[SINK_KF_WORK]);
-	ev.address = (uint64_t)int_at(p, f[SINK_KF_ADDRESS]);
-	ev.data = (uint64_t)int_at(p, f[SINK_KF_DATA]);
-	ev.gsi = (uint32_t)int_at(p, f[SINK_KF_GSI]);
-	ev.level = int_at(p, f[SINK_KF_LEVEL]);
-	ev.entry = (uint64_t)int_at(p, f[SINK_KF_E]);
-	ev.pin = (uint32_t)int_at(p, f[SINK_KF_PIN]);
-	ev.mmio_type = (uint32_t)int_at(p, f[SINK_KF_TYPE]);
-	ev.gpa = (uint64_t)int_at(p, f[SINK_KF_GPA]);
+	ev.tid = d->ktid;
+	ev.cpu = d->kcpu;
+	ev.irq_id = (uint64_t)f[SINK_KF_IRQ_ID];
+	ev.source = (uint32_t)f[SINK_KF_SOURCE];
+	ev.vector = (uint32_t)f[SINK_KF_VECTOR];
+	ev.work = (uint64_t)f[SINK_KF_WORK];
+	ev.address = (uint64_t)f[SINK_KF_ADDRESS];
+	ev.data = (uint64_t)f[SINK_KF_DATA];
+	ev.gsi = (uint32_t)f[SINK_KF_GSI];
+	ev.level = f[SINK_KF_LEVEL];
+	ev.entry = (uint64_t)f[SINK_KF_E];
+	ev.pin = (uint32_t)f[SINK_KF_PIN];
+	ev.mmio_type = (uint32_t)f[SINK_KF_TYPE];
+	ev.gpa = (uint64_t)f[SINK_KF_GPA];
 	switch (ev.kind) {
 	case IH_KEV_SWITCH:
-		ev.prev_tid = int_at(p, f[SINK_KF_PREV_TID]);
-		ev.next_tid = int_at(p, f[SINK_KF_NEXT_TID]);
-		ev.prev_state = int_at(p, f[SINK_KF_PREV_STATE]);
-		ev.prev_comm = str_at(p, f[SINK_KF_PREV_COMM]);
-		ev.next_comm = str_at(p, f[SINK_KF_NEXT_COMM]);
+		ev.prev_tid = f[SINK_KF_PREV_TID];
+		ev.next_tid = f[SINK_KF_NEXT_TID];
+		ev.prev_state = f[SINK_KF_PREV_STATE];
+		ev.prev_comm = d->kstr[SINK_KF_PREV_COMM];
+		ev.next_comm = d->kstr[SINK_KF_NEXT_COMM];
 		r = ih_kthreads_switch(run->kthreads, ts, ev.cpu, ev.prev_tid, ev.prev_comm, ev.prev_state,
 				       ev.next_tid, ev.next_comm);
 		break;
 	case IH_KEV_WAKING:
-		ev.woken_tid = int_at(p, f[SINK_KF_TID]);
-		ev.woken_comm = str_at(p, f[SINK_KF_COMM]);
-		ev.target_cpu = (uint32_t)int_at(p, f[SINK_KF_TARGET_CPU]);
+		ev.woken_tid = f[SINK_KF_TID];
+		ev.woken_comm = d->kstr[SINK_KF_COMM];
+		ev.target_cpu = (uint32_t)f[SINK_KF_TARGET_CPU];
 		r = ih_kthreads_waking(run->kthreads, ts, ev.woken_tid, ev.woken_comm, ev.target_cpu);
 		break;
 	default:

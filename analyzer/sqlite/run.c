@@ -42,7 +42,7 @@ static int sink_emit(void *ctx, const struct ih_rec_row *row)
 }
 
 /* Formats a trace UUID; NULL when out of memory. */
-static char *uuid_text(bt_uuid uuid)
+static char *uuid_text(const uint8_t *uuid)
 {
 	char *s = malloc(37);
 
@@ -53,7 +53,7 @@ static char *uuid_text(bt_uuid uuid)
 	return s;
 }
 
-struct sink_run *sink_run_of_trace(struct ih_sink *sink, const bt_trace *trace)
+struct sink_run *sink_run_of_trace(struct ih_sink *sink, const void *trace)
 {
 	for (size_t i = 0; i < sink->nruns; i++) {
 		if (sink->runs[i]->trace == trace)
@@ -78,11 +78,10 @@ const char *sink_run_trace_text(const struct ih_sink *sink, const struct sink_ru
 	return sink->trace_param ? sink->trace_param : "(unnamed trace)";
 }
 
-/* The folder of STREAM's file when its name is a path (src.ctf.fs names
+/* The folder of a stream's file when its NAME is a path (src.ctf.fs names
  * each stream by its file); NULL otherwise or when out of memory. */
-static char *stream_folder(const bt_stream *stream)
+static char *stream_folder(const char *name)
 {
-	const char *name = bt_stream_get_name(stream);
 	const char *slash = name ? strrchr(name, '/') : NULL;
 
 	if (!slash || slash == name)
@@ -90,17 +89,54 @@ static char *stream_folder(const bt_stream *stream)
 	return strndup(name, (size_t)(slash - name));
 }
 
+static const char *env_string(const bt_trace *trace, const char *name)
+{
+	const bt_value *v = bt_trace_borrow_environment_entry_value_by_name_const(trace, name);
+
+	return v && bt_value_is_string(v) ? bt_value_string_get(v) : NULL;
+}
+
+void sink_trace_describe(const bt_trace *trace, const bt_stream *stream, struct sink_trace_desc *desc)
+{
+	bt_uuid uuid = bt_trace_get_uuid(trace);
+
+	memset(desc, 0, sizeof(*desc));
+	desc->key = trace;
+	desc->hostname = env_string(trace, "hostname");
+	desc->domain = env_string(trace, "domain");
+	desc->env_trace_name = env_string(trace, "trace_name");
+	desc->created = env_string(trace, "trace_creation_datetime");
+	desc->name = bt_trace_get_name(trace);
+	if (uuid) {
+		desc->has_uuid = true;
+		memcpy(desc->uuid, uuid, sizeof(desc->uuid));
+	}
+	desc->stream_name = bt_stream_get_name(stream);
+}
+
 /* Starts the run of the trace a stream belongs to (on the trace's first
- * stream, before any of its events): host, UUID, name, and the run row, which
- * refuses a UUID already analyzed (unless replace).  Returns 0, or -1 after
- * appending an error cause. */
+ * stream, before any of its events).  Returns 0, or -1 after appending an
+ * error cause. */
 int sink_stream_beginning(struct ih_sink *sink, const bt_message *msg)
 {
 	const bt_stream *stream = bt_message_stream_beginning_borrow_stream_const(msg);
 	const bt_trace *trace = bt_stream_borrow_trace_const(stream);
+	struct sink_trace_desc desc;
+
+	if (!sink->ship && sink_run_of_trace(sink, trace))
+		return 0;
+	sink_trace_describe(trace, stream, &desc);
+	if (sink->ship)
+		return sink_ship_stream(sink, &desc);
+	return sink_trace_begin(sink, &desc);
+}
+
+/* Host, UUID, name, and the run row, which refuses a UUID already analyzed
+ * (unless replace). */
+int sink_trace_begin(struct ih_sink *sink, const struct sink_trace_desc *desc)
+{
+	const void *trace = desc->key;
 	struct sink_run *run, **runs;
-	const bt_value *host;
-	bt_uuid uuid;
 	int ret = -1;
 
 	char *session;
@@ -110,7 +146,7 @@ int sink_stream_beginning(struct ih_sink *sink, const bt_message *msg)
 		ret = 0;
 		goto end;
 	}
-	session = sink_kernel_session(trace, &is_kernel, &oom);
+	session = sink_kernel_session(desc, &is_kernel, &oom);
 	if (oom)
 		goto oom;
 	/* The traces of one LTTng session with a kernel channel are one
@@ -143,15 +179,13 @@ int sink_stream_beginning(struct ih_sink *sink, const bt_message *msg)
 	run->kernel = is_kernel;
 	if (!(run->rec = ih_rec_create(sink_emit, run)))
 		goto oom;
-	host = bt_trace_borrow_environment_entry_value_by_name_const(trace, "hostname");
-	if (host && bt_value_is_string(host) && !(run->host = strdup(bt_value_string_get(host))))
+	if (desc->hostname && !(run->host = strdup(desc->hostname)))
 		goto oom;
-	if (bt_trace_get_name(trace) && !(run->trace_name = strdup(bt_trace_get_name(trace))))
+	if (desc->name && !(run->trace_name = strdup(desc->name)))
 		goto oom;
-	uuid = bt_trace_get_uuid(trace);
-	if (uuid && !(run->uuid = uuid_text(uuid)))
+	if (desc->has_uuid && !(run->uuid = uuid_text(desc->uuid)))
 		goto oom;
-	run->path = stream_folder(stream);
+	run->path = desc->stream_name ? stream_folder(desc->stream_name) : NULL;
 	if (run->uuid) {
 		char folder[256];
 		int r = ih_store_snapshot_find(run->path, folder, sizeof(folder), &run->snap_label, sink->err,
@@ -197,16 +231,35 @@ end:
 int sink_discarded(struct ih_sink *sink, const bt_message *msg)
 {
 	const bt_stream *stream = bt_message_discarded_events_borrow_stream_const(msg);
-	struct sink_run *run = sink_run_of_trace(sink, bt_stream_borrow_trace_const(stream));
+	struct sink_run *run = NULL;
 	int64_t begin = INT64_MIN, until = INT64_MIN;
+	bool has_count;
 	uint64_t n = 0;
 
-	if (!run) {
+	if (!sink->ship && !(run = sink_run_of_trace(sink, bt_stream_borrow_trace_const(stream)))) {
 		SINK_ERROR_CAUSE(sink, "Discarded events in a stream that never began.");
 		return -1;
 	}
-	if (bt_message_discarded_events_get_count(msg, &n) == BT_PROPERTY_AVAILABILITY_AVAILABLE) {
-		uint64_t id = bt_stream_get_id(stream);
+	has_count = bt_message_discarded_events_get_count(msg, &n) == BT_PROPERTY_AVAILABILITY_AVAILABLE;
+	if (bt_stream_class_discarded_events_have_default_clock_snapshots(bt_stream_borrow_class_const(stream))) {
+		if (bt_clock_snapshot_get_ns_from_origin(
+			    bt_message_discarded_events_borrow_beginning_default_clock_snapshot_const(msg), &begin) !=
+		    BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK)
+			begin = INT64_MIN;	/* beyond the clock's range: trust no open bracket */
+		if (bt_clock_snapshot_get_ns_from_origin(
+			    bt_message_discarded_events_borrow_end_default_clock_snapshot_const(msg), &until) !=
+		    BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK)
+			until = INT64_MAX;	/* beyond the clock's range: trust no later bracket */
+	}
+	if (sink->ship)
+		return sink_ship_discarded(sink, stream, bt_stream_get_id(stream), has_count, n, begin, until);
+	return sink_discarded_apply(sink, run, bt_stream_get_id(stream), has_count, n, begin, until);
+}
+
+int sink_discarded_apply(struct ih_sink *sink, struct sink_run *run, uint64_t id, bool has_count, uint64_t n,
+			 int64_t begin, int64_t until)
+{
+	if (has_count) {
 		size_t i;
 
 		/* LTTng 2.13's per-packet counters can go backwards under heavy
@@ -229,16 +282,6 @@ int sink_discarded(struct ih_sink *sink, const bt_message *msg)
 			run->ndisc++;
 		}
 		run->disc[i].count += n;
-	}
-	if (bt_stream_class_discarded_events_have_default_clock_snapshots(bt_stream_borrow_class_const(stream))) {
-		if (bt_clock_snapshot_get_ns_from_origin(
-			    bt_message_discarded_events_borrow_beginning_default_clock_snapshot_const(msg), &begin) !=
-		    BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK)
-			begin = INT64_MIN;	/* beyond the clock's range: trust no open bracket */
-		if (bt_clock_snapshot_get_ns_from_origin(
-			    bt_message_discarded_events_borrow_end_default_clock_snapshot_const(msg), &until) !=
-		    BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK)
-			until = INT64_MAX;	/* beyond the clock's range: trust no later bracket */
 	}
 	ih_rec_discontinuity(run->rec, begin, until);
 	sink_kernel_discontinuity(run);

@@ -31,6 +31,7 @@
 
 /* Filled by the sink when the run committed, if the component was created
  * with a pointer to one as initialize-method data (irqhop analyze). */
+struct ih_ship_config;
 struct ih_sink_result {
 	bool committed;
 	size_t nruns;		/* runs committed */
@@ -46,6 +47,10 @@ struct ih_sink_result {
 	 * last one (ns from the clock's origin). */
 	void (*progress)(void *ctx, uint64_t events, int64_t ts_ns);
 	void *progress_ctx;
+	/* Set by irqhop analyze's decoding children (may be NULL): ship mode,
+	 * see ship.h: events are decoded and sent there, nothing is written,
+	 * and the parameters are not read. */
+	const struct ih_ship_config *ship;
 };
 
 /* Parses a steal window: an integer (ns) or a number with a unit (ns, us,
