@@ -32,7 +32,7 @@ analyzer_libihsink_la_LIBADD = $(JANSSON_LIBS)
 # and the sink itself use it.
 noinst_LTLIBRARIES += analyzer/libihanalyzer.la
 analyzer_libihanalyzer_la_SOURCES = analyzer/graph/analyze.c analyzer/graph/analyze.h \
-	analyzer/graph/find.c analyzer/graph/priv.h
+	analyzer/graph/find.c analyzer/graph/parallel.c analyzer/graph/priv.h
 analyzer_libihanalyzer_la_CFLAGS = $(IH_ANALYZER_CFLAGS)
 analyzer_libihanalyzer_la_LIBADD = analyzer/libihsink.la
 

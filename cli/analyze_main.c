@@ -1,6 +1,6 @@
 /*
  * cli/analyze_main.c - `irqhop analyze TRACE... --db FILE [--label TEXT]
- * [--replace] [--window W]`: its options; the work is
+ * [--replace] [--window W] [--jobs N]`: its options; the work is
  * analyzer/graph/analyze.h (and --live: cli/live_main.c).
  */
 #include "config.h"
@@ -11,14 +11,17 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #define AN_PREFIX "irqhop analyze: "
 
 static void an_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: irqhop analyze TRACE... --db FILE [--label TEXT] [--replace] [--window W]\n"
+		"usage: irqhop analyze TRACE... --db FILE [--label TEXT] [--replace] [--window W] [--jobs N]\n"
 		"\n"
 		"Reconstructs every interrupt's path from the irqhop events of each CTF trace\n"
 		"found under the TRACE folders (a trace, an LTTng output folder, or an\n"
@@ -34,6 +37,9 @@ static void an_usage(FILE *out)
 		"                     deleted in the transaction that adds the new one\n"
 		"  -w, --window W     steal window: ns, or a duration such as 100ms, 1s\n"
 		"                     (default 100ms)\n"
+		"  -j, --jobs N       decode each trace in up to N processes at once, each a\n"
+		"                     group of its stream files (default: the CPUs online;\n"
+		"                     1: one Babeltrace graph); the rows are the same\n"
 		"  -h, --help         show this help\n"
 		"\n"
 		"irqhop analyze --live net://HOST[:PORT] --db FILE follows the live sessions\n"
@@ -47,16 +53,20 @@ int ih_analyze_main(int argc, char **argv)
 		{ "label", required_argument, NULL, 'l' },
 		{ "replace", no_argument, NULL, 'r' },
 		{ "window", required_argument, NULL, 'w' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *db = NULL, *label = NULL, *window = NULL;
 	bool replace = false;
-	int c;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int c, jobs = ncpu > 0 ? (ncpu > 64 ? 64 : (int)ncpu) : 1;
+	char *endp;
+	long v;
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":d:l:rw:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:l:rw:j:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			db = optarg;
@@ -69,6 +79,16 @@ int ih_analyze_main(int argc, char **argv)
 			break;
 		case 'w':
 			window = optarg;
+			break;
+		case 'j':
+			errno = 0;
+			v = strtol(optarg, &endp, 10);
+			if (errno || endp == optarg || *endp || v < 1 || v > 64) {
+				fprintf(stderr, AN_PREFIX "--jobs '%s' is not a number of processes from 1 to 64\n",
+					optarg);
+				return 2;
+			}
+			jobs = (int)v;
 			break;
 		case 'h':
 			an_usage(stdout);
@@ -95,7 +115,7 @@ int ih_analyze_main(int argc, char **argv)
 		return 2;
 	}
 	{
-		struct ih_analyze_opts o = { db, label, window, replace };
+		struct ih_analyze_opts o = { db, label, window, replace, jobs };
 
 		return ih_analyze_traces(argv + optind, argc - optind, &o);
 	}

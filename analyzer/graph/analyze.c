@@ -32,10 +32,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Prints the current thread's Babeltrace error as one line and clears it:
- * the sink's causes are meant for users and are printed as they are; any
+/* The sink's causes are meant for users and are printed as they are; any
  * other (the ctf source failed) is printed after WHAT and TRACE. */
-static void an_print_error(const char *what, const char *trace)
+void an_print_error(const char *what, const char *trace)
 {
 	char line[1024];
 
@@ -66,8 +65,7 @@ static void an_graph_fini(struct an_graph *g)
 	bt_plugin_put_ref(g->utils);
 }
 
-/* Finds a plugin in the usual places; -1 after printing an error. */
-static int an_find_plugin(const char *name, const bt_plugin **out)
+int an_find_plugin(const char *name, const bt_plugin **out)
 {
 	if (bt_plugin_find(name, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_FALSE, out) ==
 	    BT_PLUGIN_FIND_STATUS_OK)
@@ -75,6 +73,25 @@ static int an_find_plugin(const char *name, const bt_plugin **out)
 	bt_current_thread_clear_error();
 	fprintf(stderr, AN_PREFIX "babeltrace2 plugin '%s' not found (Debian package: babeltrace2)\n", name);
 	return -1;
+}
+
+/* The sink's parameters; NULL (after printing the error) when out of
+ * memory. */
+static bt_value *an_sink_params(const char *trace, const char *db, const char *label, const char *window,
+				bool replace)
+{
+	bt_value *p = bt_value_map_create();
+
+	if (!p || bt_value_map_insert_string_entry(p, "db", db) ||
+	    bt_value_map_insert_string_entry(p, "trace", trace) ||
+	    (label && bt_value_map_insert_string_entry(p, "label", label)) ||
+	    (window && bt_value_map_insert_string_entry(p, "window", window)) ||
+	    (replace && bt_value_map_insert_bool_entry(p, "replace", BT_TRUE))) {
+		bt_value_put_ref(p);
+		fprintf(stderr, AN_PREFIX "out of memory\n");
+		return NULL;
+	}
+	return p;
 }
 
 /* Builds src.ctf.fs -> filter.utils.muxer -> sink.irqhop.sqlite.  Returns 0,
@@ -100,14 +117,10 @@ static int an_graph_build(struct an_graph *g, const char *trace, const char *con
 	g->sink_cls = ih_sink_class_create();
 	g->graph = bt_graph_create(0);
 	src_params = bt_value_map_create();
-	sink_params = bt_value_map_create();
-	if (!g->sink_cls || !g->graph || !src_params || !sink_params ||
+	if (!(sink_params = an_sink_params(trace, db, label, window, replace)))
+		goto end;
+	if (!g->sink_cls || !g->graph || !src_params ||
 	    bt_value_map_insert_empty_array_entry(src_params, "inputs", &inputs) ||
-	    bt_value_map_insert_string_entry(sink_params, "db", db) ||
-	    bt_value_map_insert_string_entry(sink_params, "trace", trace) ||
-	    (label && bt_value_map_insert_string_entry(sink_params, "label", label)) ||
-	    (window && bt_value_map_insert_string_entry(sink_params, "window", window)) ||
-	    (replace && bt_value_map_insert_bool_entry(sink_params, "replace", BT_TRUE)) ||
 	    bt_value_array_append_string_element(inputs, trace)) {
 		fprintf(stderr, AN_PREFIX "out of memory\n");
 		goto end;
@@ -261,7 +274,7 @@ end:
  * terminal; NULL: none).  Returns 0, or -1 after printing the one-line error
  * (nothing of the run is then in DB). */
 static int an_one(struct an_trace *t, int idx, int n, const char *db, const char *label, const char *window,
-		  bool replace, FILE *progress)
+		  bool replace, int jobs, FILE *progress)
 {
 	struct an_graph g = { 0 };
 	struct ih_sink_result result = { 0 };
@@ -284,6 +297,20 @@ static int an_one(struct an_trace *t, int idx, int n, const char *db, const char
 		result.progress = an_progress_cb;
 		result.progress_ctx = &prog;
 	}
+	if (jobs > 1) {
+		/* Parallel decoding (parallel.c); a trace of one stream file
+		 * takes the single graph below. */
+		bt_value *params = an_sink_params(trace_abs, db, label, window, replace);
+		int r = params ? an_parallel(t, jobs, &result, params) : -1;
+
+		bt_value_put_ref(params);
+		if (prog.shown)
+			fprintf(prog.out, "\r\033[K");
+		if (r < 0)
+			goto end;
+		if (r == 0)
+			goto done;
+	}
 	if (an_graph_build(&g, trace_abs, t->more, t->nmore, db, label, window, replace, &result))
 		goto end;
 	if (result.progress)
@@ -297,6 +324,7 @@ static int an_one(struct an_trace *t, int idx, int n, const char *db, const char
 		an_print_error("cannot read trace ", t->dir);
 		goto end;
 	}
+done:
 	{
 		double dt = (double)ih_now_ns() / 1e9 - t0;
 
@@ -330,9 +358,8 @@ static void an_unlink_db(const char *db)
 	}
 }
 
-/* The last non-empty line of F (at most LEN - 1 bytes of it) into BUF; ""
- * when none.  Never fails. */
-static void an_last_line(FILE *f, char *buf, size_t len)
+/* At most LEN - 1 bytes of the line; "" when none. */
+void an_last_line(FILE *f, char *buf, size_t len)
 {
 	char line[1024];
 
@@ -427,7 +454,7 @@ static int an_one_isolated(struct an_trace *t, int idx, int n, const struct ih_a
 		}
 		if (dup2(fileno(errf), STDERR_FILENO) < 0)
 			_exit(1);
-		r = an_one(t, idx, n, o->db, o->label, o->window, o->replace, progress);
+		r = an_one(t, idx, n, o->db, o->label, o->window, o->replace, o->jobs, progress);
 		if (progress)
 			fclose(progress);
 		fclose(errf);

@@ -13,6 +13,7 @@ struct ih_analyze_opts {
 	const char *label;	/* run label; NULL: the one recorded in each trace */
 	const char *window;	/* steal window (sink parameter window); NULL: default */
 	bool replace;		/* analyze a trace already in db again */
+	int jobs;		/* decoding processes per trace (parallel.c); 1: one graph */
 };
 
 /* Finds every CTF trace under the NTRACES folders TRACES and checks them all

@@ -7,6 +7,8 @@
 #include "analyzer/graph/analyze.h"
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <babeltrace2/babeltrace.h>
 
 #define AN_PREFIX "irqhop analyze: "
 
@@ -44,4 +46,22 @@ extern struct an_found an_found;
 int an_check_trace(const char *trace);
 /* find.c: empties an_found.  Never fails. */
 void an_found_free(void);
+
+struct ih_sink_result;
+/* analyze.c: prints the current thread's Babeltrace error as one line
+ * (the sink's causes as they are; others after WHAT and TRACE) and clears
+ * it.  Never fails. */
+void an_print_error(const char *what, const char *trace);
+/* analyze.c: finds a Babeltrace plugin; -1 after printing the error. */
+int an_find_plugin(const char *name, const bt_plugin **out);
+/* analyze.c: the last non-empty line of F into BUF.  Never fails. */
+void an_last_line(FILE *f, char *buf, size_t len);
+
+/* parallel.c: analyzes trace T (its session's traces too) by decoding
+ * groups of its stream files in up to JOBS child processes at once,
+ * replayed into one sink with PARAMS and RESULT (analyzer/sqlite/ship.h).
+ * Returns 0 (committed), -1 after printing the one-line error (nothing
+ * committed), or 1 when the trace has fewer than two stream files to
+ * split (the caller runs the single graph). */
+int an_parallel(struct an_trace *t, int jobs, struct ih_sink_result *result, const bt_value *params);
 #endif

@@ -286,7 +286,7 @@ void sink_free(struct ih_sink *sink);
  * after appending an error cause. */
 int sink_ship_create(struct ih_sink *sink, const struct ih_ship_config *cfg);
 void sink_ship_free(struct sink_ship *s);
-int sink_ship_stream(struct ih_sink *sink, const struct sink_trace_desc *desc);
+int sink_ship_stream(struct ih_sink *sink, const struct sink_trace_desc *desc, const bt_stream *stream);
 int sink_ship_event(struct ih_sink *sink, struct sink_evc *e, const bt_event *event, const struct sink_ev *ev);
 int sink_ship_discarded(struct ih_sink *sink, const bt_stream *stream, uint64_t id, bool has_count, uint64_t n,
 			int64_t begin, int64_t until);

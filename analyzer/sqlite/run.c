@@ -127,7 +127,7 @@ int sink_stream_beginning(struct ih_sink *sink, const bt_message *msg)
 		return 0;
 	sink_trace_describe(trace, stream, &desc);
 	if (sink->ship)
-		return sink_ship_stream(sink, &desc);
+		return sink_ship_stream(sink, &desc, stream);
 	return sink_trace_begin(sink, &desc);
 }
 

@@ -30,6 +30,7 @@ struct sink_ship {
 	bool shipped[IH_SHIP_MAX_TRACES];	/* its STREAM record was sent */
 	const bt_stream *last_stream;
 	int last_trace;
+	uint64_t last_order;
 };
 
 /* Writes the buffer to the pipe.  -1 after appending an error cause. */
@@ -98,7 +99,8 @@ static void put_str(struct sink_ship *s, const char *str)
 
 /* Opens a record of type TYPE and body size BODY: header written, room made.
  * Returns where the header is, or -1 after appending an error cause. */
-static int ship_begin(struct ih_sink *sink, uint8_t type, int trace, uint16_t cls, int64_t ts, size_t body)
+static int ship_begin(struct ih_sink *sink, uint8_t type, int trace, uint16_t cls, int64_t ts, uint64_t order,
+		      size_t body)
 {
 	struct sink_ship *s = sink->ship;
 	struct ih_ship_hdr h;
@@ -114,6 +116,7 @@ static int ship_begin(struct ih_sink *sink, uint8_t type, int trace, uint16_t cl
 	h.trace = (uint8_t)trace;
 	h.cls = cls;
 	h.ts = ts;
+	h.order = order;
 	put(s, &h, sizeof(h));
 	return 0;
 }
@@ -142,7 +145,21 @@ void sink_ship_free(struct sink_ship *s)
 	free(s);
 }
 
-/* The number of TRACE (learnt at its first stream), -1 if unknown. */
+/* The muxer's tie order of STREAM of trace K (ship.h). */
+static uint64_t ship_order(const struct sink_ship *s, int k, const bt_stream *stream)
+{
+	uint64_t sc = bt_stream_class_get_id(bt_stream_borrow_class_const(stream));
+	uint64_t id = bt_stream_get_id(stream);
+
+	if (sc > 0xffff)
+		sc = 0xffff;
+	if (id > (UINT64_C(1) << 40) - 1)
+		id = (UINT64_C(1) << 40) - 1;
+	return (uint64_t)s->cfg->traces[k].rank << 56 | sc << 40 | id;
+}
+
+/* The number of STREAM's trace (learnt at its first stream), -1 if
+ * unknown; sets s->last_order. */
 static int ship_trace_of(struct sink_ship *s, const bt_stream *stream)
 {
 	const bt_trace *trace;
@@ -155,10 +172,12 @@ static int ship_trace_of(struct sink_ship *s, const bt_stream *stream)
 	for (size_t i = 0; i < s->cfg->ntraces; i++)
 		if (s->trace_of[i] == trace)
 			s->last_trace = (int)i;
+	if (s->last_trace >= 0)
+		s->last_order = ship_order(s, s->last_trace, stream);
 	return s->last_trace;
 }
 
-int sink_ship_stream(struct ih_sink *sink, const struct sink_trace_desc *desc)
+int sink_ship_stream(struct ih_sink *sink, const struct sink_trace_desc *desc, const bt_stream *stream)
 {
 	struct sink_ship *s = sink->ship;
 	const char *file = desc->stream_name ? strrchr(desc->stream_name, '/') : NULL;
@@ -193,7 +212,7 @@ int sink_ship_stream(struct ih_sink *sink, const struct sink_trace_desc *desc)
 	}
 	body = str_size(desc->hostname) + str_size(desc->domain) + str_size(desc->env_trace_name) +
 	       str_size(desc->created) + str_size(desc->name) + 1 + 16 + str_size(stream_name);
-	if (ship_begin(sink, IH_SHIP_STREAM, k, 0, s->last_ts, body))
+	if (ship_begin(sink, IH_SHIP_STREAM, k, 0, s->last_ts, ship_order(s, k, stream), body))
 		goto end;
 	put_str(s, desc->hostname);
 	put_str(s, desc->domain);
@@ -223,7 +242,7 @@ static int ship_class(struct ih_sink *sink, struct sink_evc *e, int trace)
 	for (int i = 0; i < SINK_KF_COUNT_; i++)
 		if (e->kev && e->kfield[i] >= 0)
 			kmask |= 1u << i;
-	if (ship_begin(sink, IH_SHIP_CLASS, trace, s->nclasses, s->last_ts,
+	if (ship_begin(sink, IH_SHIP_CLASS, trace, s->nclasses, s->last_ts, s->last_order,
 		       4 + 1 + (size_t)e->nmembers + 4 + str_size(e->name)))
 		return -1;
 	put_u8(s, e->has_clock);
@@ -268,7 +287,7 @@ int sink_ship_event(struct ih_sink *sink, struct sink_evc *e, const bt_event *ev
 			if (e->kfield[i] >= 0)
 				body += 8 + str_size(ev->kstr[i]);
 	}
-	if (ship_begin(sink, IH_SHIP_EVENT, trace, e->ship_id, s->last_ts, body))
+	if (ship_begin(sink, IH_SHIP_EVENT, trace, e->ship_id, s->last_ts, s->last_order, body))
 		goto end;
 	for (int i = 0; i < e->nmembers; i++)
 		if (e->slot[i])
@@ -305,7 +324,8 @@ int sink_ship_discarded(struct ih_sink *sink, const bt_stream *stream, uint64_t 
 		SINK_ERROR_CAUSE(sink, "Discarded events in a stream that never began.");
 		return -1;
 	}
-	if (ship_begin(sink, IH_SHIP_DISCARDED, trace, 0, begin != INT64_MIN ? begin : s->last_ts, 8 + 1 + 8 + 8 + 8))
+	if (ship_begin(sink, IH_SHIP_DISCARDED, trace, 0, begin != INT64_MIN ? begin : s->last_ts, s->last_order,
+		       8 + 1 + 8 + 8 + 8))
 		return -1;
 	put_u64(s, id);
 	put_u8(s, has_count);
@@ -317,7 +337,7 @@ int sink_ship_discarded(struct ih_sink *sink, const bt_stream *stream, uint64_t 
 
 int sink_ship_end(struct ih_sink *sink)
 {
-	if (ship_begin(sink, IH_SHIP_END, 0, 0, sink->ship->last_ts, 0))
+	if (ship_begin(sink, IH_SHIP_END, 0, 0, sink->ship->last_ts, UINT64_MAX, 0))
 		return -1;
 	return ship_flush(sink);
 }

@@ -27,7 +27,8 @@
  *              without it failed; its stderr says why)
  * Every record's header carries the merge key: the event's time, a
  * discarded range's beginning (Babeltrace's muxer orders it there too), or,
- * for a record without a time, the child's last time so far.
+ * for a record without a time, the child's last time so far; then the
+ * muxer's tie order of its stream.
  */
 #ifndef IH_SHIP_H
 #define IH_SHIP_H
@@ -44,6 +45,11 @@ struct ih_ship_hdr {
 	uint8_t trace;		/* the trace's number (ih_ship_config.traces) */
 	uint16_t cls;		/* CLASS, EVENT: the class's number in this child */
 	int64_t ts;		/* merge key, see above */
+	/* Ties: Babeltrace's muxer orders messages of equal time by trace
+	 * UUID, trace name, stream class id, stream id; this is that order
+	 * (trace rank << 56 | stream class id << 40 | stream id), so that the
+	 * merge gives the single graph's order exactly. */
+	uint64_t order;
 };
 
 /* Longest record: run_begin's scenario JSON is the only large part. */
@@ -59,6 +65,7 @@ struct ih_ship_config {
 	struct {
 		const char *input;	/* the folder src.ctf.fs reads (links to a group's files) */
 		const char *folder;	/* the trace's own folder (run.path, snapshots) */
+		uint8_t rank;		/* its place in the muxer's tie order (by UUID) */
 	} traces[IH_SHIP_MAX_TRACES];
 };
 
