@@ -14,7 +14,7 @@ EXTRA_DIST += tests/kvm/record-emulated.sh tests/kvm/guest-lttng.sh \
 check_SCRIPTS += tests/integration.test tests/badinput.test tests/record_kvm.test
 TESTS += tests/integration.test tests/badinput.test tests/record_kvm.test
 EXTRA_DIST += tests/integration.test tests/badinput.test tests/record_kvm.test \
-	tests/lib/isolate.sh tests/lib/tap.sh
+	tests/lib/isolate.sh tests/lib/tap.sh tests/lib/dbsame.py
 
 # Unit tests of irqhop record's daemon and session modules, run by a shell
 # wrapper in a private mount namespace (it starts a real lttng-sessiond).
