@@ -301,7 +301,18 @@ static int an_one(struct an_trace *t, int idx, int n, const char *db, const char
 		/* Parallel decoding (parallel.c); a trace of one stream file
 		 * takes the single graph below. */
 		bt_value *params = an_sink_params(trace_abs, db, label, window, replace);
-		int r = params ? an_parallel(t, jobs, &result, params) : -1;
+		int r;
+
+		if (result.progress) {
+			const bt_plugin *ctf = NULL;
+
+			if (an_find_plugin("ctf", &ctf))
+				goto end;
+			an_trace_range(bt_plugin_borrow_source_component_class_by_name_const(ctf, "fs"), trace_abs,
+				       &prog);
+			bt_plugin_put_ref(ctf);
+		}
+		r = params ? an_parallel(t, jobs, &result, params) : -1;
 
 		bt_value_put_ref(params);
 		if (prog.shown)
