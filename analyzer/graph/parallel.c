@@ -580,6 +580,11 @@ static int par_merge(struct par_run *p, struct ih_replay *r)
 		else
 			goto end;
 	}
+	/* Every child's graph runs: src.ctf.fs has opened its files (links
+	 * resolved), so the links can go now, and a killed analyze leaves
+	 * none behind. */
+	par_rmtree(p->tmp, 0);
+	p->tmp[0] = '\0';
 	while (hp.n) {
 		int g = heap_pop(&hp);
 		struct par_child *c = &p->child[g];
