@@ -75,10 +75,7 @@ int an_find_plugin(const char *name, const bt_plugin **out)
 	return -1;
 }
 
-/* The sink's parameters; NULL (after printing the error) when out of
- * memory. */
-static bt_value *an_sink_params(const char *trace, const char *db, const char *label, const char *window,
-				bool replace)
+bt_value *an_sink_params(const char *trace, const char *db, const char *label, const char *window, bool replace)
 {
 	bt_value *p = bt_value_map_create();
 
@@ -465,7 +462,8 @@ static int an_one_isolated(struct an_trace *t, int idx, int n, const struct ih_a
 		}
 		if (dup2(fileno(errf), STDERR_FILENO) < 0)
 			_exit(1);
-		r = an_one(t, idx, n, o->db, o->label, o->window, o->replace, o->jobs, progress);
+		r = t ? an_one(t, idx, n, o->db, o->label, o->window, o->replace, o->jobs, progress)
+		      : an_parallel_many(o);
 		if (progress)
 			fclose(progress);
 		fclose(errf);
@@ -491,8 +489,8 @@ static int an_one_isolated(struct an_trace *t, int idx, int n, const struct ih_a
 		/* Babeltrace decorates its assertion line: keep the words. */
 		for (k = 0; why[k] && !isalnum((unsigned char)why[k]); k++)
 			;
-		fprintf(stderr, AN_PREFIX "cannot read trace %s: libbabeltrace2 died of signal %d (%s)%s%s\n", t->dir,
-			sig, strsignal(sig), why[k] ? ": " : "", why + k);
+		fprintf(stderr, AN_PREFIX "cannot read trace %s: libbabeltrace2 died of signal %d (%s)%s%s\n",
+			t ? t->dir : "(several)", sig, strsignal(sig), why[k] ? ": " : "", why + k);
 		if (!existed)
 			an_unlink_db(o->db);
 	}
@@ -537,6 +535,18 @@ int ih_analyze_traces(char *const *traces, int ntraces, const struct ih_analyze_
 	 * command prints as one line. */
 	bt_logging_set_global_level(BT_LOGGING_LEVEL_NONE);
 	an_group_sessions();
+	{
+		int runs = 0;
+
+		for (int i = 0; i < an_found.n; i++)
+			runs += an_found.t[i].kernel_of < 0;
+		if (runs > 1 && o->jobs > 1) {
+			/* Several traces at once, one writer (parallel.c): it
+			 * prints its own failures. */
+			ret = an_one_isolated(NULL, 0, runs, o) ? 1 : 0;
+			goto end;
+		}
+	}
 	for (int i = 0; i < an_found.n; i++)
 		if (an_found.t[i].kernel_of < 0 && an_one_isolated(&an_found.t[i], i + 1, an_found.n, o))
 			failed++;

@@ -31,16 +31,20 @@
 #include "analyzer/sqlite/bterror.h"
 #include "analyzer/sqlite/ship.h"
 #include "analyzer/sqlite/sink.h"
+#include "analyzer/store/store.h"
 #include "collector/events/clock.h"
 
 #include <babeltrace2/babeltrace.h>
+#include <assert.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +87,12 @@ struct par_run {
 	char tmp[PATH_MAX];	/* the groups' folders */
 	struct par_child *child;
 	int nchild;
+	/* Called once, when the replay is past its traces' beginnings (the
+	 * first record that is not a STREAM one): several traces at once
+	 * begin their runs in the folder's order, so run ids are the same as
+	 * one by one. */
+	void (*begun)(void *ctx);
+	void *begun_ctx;
 };
 
 /* The UUID an_found holds for trace folder DIR ("" if none). */
@@ -172,7 +182,7 @@ end:
 /* Splits the files into at most JOBS groups of about equal bytes and makes
  * each group's folders of links.  Sets p->nchild (0: nothing to split, the
  * single graph is as good).  Returns 0, or -1 after printing the error. */
-static int par_groups(struct par_run *p, int jobs)
+static int par_groups(struct par_run *p, int jobs, bool single_ok)
 {
 	uint64_t load[64] = { 0 };
 	int nonempty = 0;
@@ -182,8 +192,14 @@ static int par_groups(struct par_run *p, int jobs)
 	if (jobs > 64)
 		jobs = 64;
 	p->nchild = nonempty < jobs ? nonempty : jobs;
-	if (p->nchild < 2) {
+	if (p->nchild < 1 && single_ok && p->nfiles)
+		p->nchild = 1;	/* only empty stream files: one child says what it makes of them */
+	if (p->nchild < (single_ok ? 1 : 2)) {
 		p->nchild = 0;
+		if (single_ok) {
+			fprintf(stderr, AN_PREFIX "cannot read trace %s: no stream file\n", p->dirs[0]);
+			return -1;
+		}
 		return 0;
 	}
 	qsort(p->files, (size_t)p->nfiles, sizeof(*p->files), by_bytes_desc);
@@ -591,6 +607,10 @@ static int par_merge(struct par_run *p, struct ih_replay *r)
 		struct ih_ship_hdr h;
 
 		memcpy(&h, c->buf + c->pos, sizeof(h));
+		if (h.type != IH_SHIP_STREAM && p->begun) {
+			p->begun(p->begun_ctx);
+			p->begun = NULL;
+		}
 		if (h.type == IH_SHIP_END) {
 			c->ended = true;
 			c->pos += h.len;
@@ -683,6 +703,76 @@ static void par_free(struct par_run *p)
 		par_rmtree(p->tmp, 0);
 }
 
+/* Sets up P for trace T: its traces, ranks, files and groups of at most
+ * JOBS; SINGLE_OK: one group is fine (several traces at once), else one
+ * group means the single graph (p->nchild = 0).  Returns 0, or -1 after
+ * printing the error. */
+static int par_prepare(struct par_run *p, struct an_trace *t, int jobs, bool single_ok)
+{
+	memset(p, 0, sizeof(*p));
+	p->dirs[0] = t->dir;
+	p->ntraces = 1 + t->nmore;
+	if (p->ntraces > IH_SHIP_MAX_TRACES) {
+		fprintf(stderr, AN_PREFIX "trace %s: more than %d traces in one session\n", t->dir, IH_SHIP_MAX_TRACES);
+		return -1;
+	}
+	for (int k = 0; k < p->ntraces; k++) {
+		if (k)
+			p->dirs[k] = t->more[k - 1];
+		if (!realpath(p->dirs[k], p->abs[k]))
+			snprintf(p->abs[k], sizeof(p->abs[k]), "%s", p->dirs[k]);
+	}
+	par_rank(p);
+	if (!(p->files = calloc(PAR_MAX_FILES, sizeof(*p->files)))) {
+		fprintf(stderr, AN_PREFIX "out of memory\n");
+		return -1;
+	}
+	for (int k = 0; k < p->ntraces; k++)
+		if (par_list(p, k))
+			return -1;
+	return par_groups(p, jobs, single_ok);
+}
+
+/* Replays P's children into R until they end, then reaps them.  Returns 0
+ * (every child ended; R is ready to finish), or -1 after printing the one
+ * line (a child failed, or R did). */
+static int par_replay(struct par_run *p, struct ih_replay *r)
+{
+	if (par_merge(p, r)) {
+		bool child_failed = false;
+
+		for (int g = 0; g < p->nchild; g++)
+			child_failed |= p->child[g].failed || (p->child[g].eof && !p->child[g].ended);
+		if (!child_failed && ih_replay_error(r)[0]) {
+			par_reap(p, true);
+			fprintf(stderr, AN_PREFIX "%s\n", ih_replay_error(r));
+			return -1;
+		}
+		/* A child that closed its pipe early is exiting: wait for
+		 * it to say why; the others are killed. */
+		for (int g = 0; g < p->nchild; g++) {
+			struct par_child *c = &p->child[g];
+
+			if (c->eof && !c->ended) {
+				while (waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR)
+					;
+				c->pid = 0;
+			}
+		}
+		par_reap(p, true);
+		par_report(p);
+		return -1;
+	}
+	par_reap(p, false);
+	for (int g = 0; g < p->nchild; g++) {
+		if (!WIFEXITED(p->child[g].status) || WEXITSTATUS(p->child[g].status) != 0) {
+			par_report(p);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int an_parallel(struct an_trace *t, int jobs, struct ih_sink_result *result, const bt_value *params)
 {
 	struct par_run p;
@@ -690,26 +780,7 @@ int an_parallel(struct an_trace *t, int jobs, struct ih_sink_result *result, con
 	char err[1024];
 	int ret = -1;
 
-	memset(&p, 0, sizeof(p));
-	p.dirs[0] = t->dir;
-	p.ntraces = 1 + t->nmore;
-	if (p.ntraces > IH_SHIP_MAX_TRACES)
-		return 1;
-	for (int k = 0; k < p.ntraces; k++) {
-		if (k)
-			p.dirs[k] = t->more[k - 1];
-		if (!realpath(p.dirs[k], p.abs[k]))
-			snprintf(p.abs[k], sizeof(p.abs[k]), "%s", p.dirs[k]);
-	}
-	par_rank(&p);
-	if (!(p.files = calloc(PAR_MAX_FILES, sizeof(*p.files)))) {
-		fprintf(stderr, AN_PREFIX "out of memory\n");
-		return -1;
-	}
-	for (int k = 0; k < p.ntraces; k++)
-		if (par_list(&p, k))
-			goto end;
-	if (par_groups(&p, jobs))
+	if (par_prepare(&p, t, jobs, false))
 		goto end;
 	if (!p.nchild) {
 		ret = 1;	/* one stream file: the single graph */
@@ -724,37 +795,8 @@ int an_parallel(struct an_trace *t, int jobs, struct ih_sink_result *result, con
 		fprintf(stderr, AN_PREFIX "%s\n", err);
 		goto kill;
 	}
-	if (par_merge(&p, r)) {
-		bool child_failed = false;
-
-		for (int g = 0; g < p.nchild; g++)
-			child_failed |= p.child[g].failed || (p.child[g].eof && !p.child[g].ended);
-		if (!child_failed && ih_replay_error(r)[0]) {
-			fprintf(stderr, AN_PREFIX "%s\n", ih_replay_error(r));
-			goto kill;
-		}
-		/* A child that closed its pipe early is exiting: wait for
-		 * it to say why; the others are killed. */
-		for (int g = 0; g < p.nchild; g++) {
-			struct par_child *c = &p.child[g];
-
-			if (c->eof && !c->ended) {
-				while (waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR)
-					;
-				c->pid = 0;
-			}
-		}
-		par_reap(&p, true);
-		par_report(&p);
+	if (par_replay(&p, r))
 		goto end;
-	}
-	par_reap(&p, false);
-	for (int g = 0; g < p.nchild; g++) {
-		if (!WIFEXITED(p.child[g].status) || WEXITSTATUS(p.child[g].status) != 0) {
-			par_report(&p);
-			goto end;
-		}
-	}
 	if (ih_replay_finish(r)) {
 		fprintf(stderr, AN_PREFIX "%s\n", ih_replay_error(r));
 		goto end;
@@ -767,4 +809,215 @@ end:
 	ih_replay_destroy(r);
 	par_free(&p);
 	return ret;
+}
+
+/* ---- several traces at once ---------------------------------------------- */
+
+/* One trace of a batch. */
+struct many_trace {
+	struct an_trace *t;
+	struct par_run p;
+	bool started;		/* its children run */
+	bool ok;		/* replayed and finished */
+	double t0, t1;
+	struct ih_sink_result result;
+};
+
+struct many_batch {
+	const struct ih_analyze_opts *o;
+	struct ih_store *store;
+	struct many_trace *tr;
+	int n;
+	atomic_int next;	/* the next trace a worker takes */
+	/* Runs begin in the batch's order: trace i waits until begun == i
+	 * (mutex mu, condition turn).  Each trace advances it exactly once
+	 * (many_begun), so every wait ends. */
+	pthread_mutex_t mu;
+	pthread_cond_t turn;
+	int begun;
+};
+
+struct many_ctx {
+	struct many_batch *b;
+	int i;
+	bool done;
+};
+
+/* Trace C->i is past its beginnings (or failed before): the next may begin. */
+static void many_begun(void *arg)
+{
+	struct many_ctx *c = arg;
+
+	if (c->done)
+		return;
+	c->done = true;
+	pthread_mutex_lock(&c->b->mu);
+	assert(c->b->begun == c->i);
+	c->b->begun++;
+	pthread_cond_broadcast(&c->b->turn);
+	pthread_mutex_unlock(&c->b->mu);
+}
+
+/* A worker thread: takes the batch's traces in turn and replays each into
+ * the shared store.  Each trace's failure is its own line; it drops the
+ * trace's runs.  Never fails itself. */
+static void *many_worker(void *arg)
+{
+	struct many_batch *b = arg;
+	int i;
+
+	while ((i = atomic_fetch_add(&b->next, 1)) < b->n) {
+		struct many_trace *m = &b->tr[i];
+		struct many_ctx ctx = { b, i, false };
+		char err[1024], abs[PATH_MAX];
+		struct ih_replay *r = NULL;
+		bt_value *params;
+
+		/* Traces are taken in order, so the one before is taken: its
+		 * beginning comes, or its failure, either way. */
+		pthread_mutex_lock(&b->mu);
+		while (b->begun < i)
+			pthread_cond_wait(&b->turn, &b->mu);
+		pthread_mutex_unlock(&b->mu);
+		if (!m->started) {
+			many_begun(&ctx);
+			continue;
+		}
+		m->p.begun = many_begun;
+		m->p.begun_ctx = &ctx;
+		m->t0 = (double)ih_now_ns() / 1e9;
+		if (!realpath(m->t->dir, abs))
+			snprintf(abs, sizeof(abs), "%s", m->t->dir);
+		m->result.store = b->store;
+		params = an_sink_params(abs, b->o->db, b->o->label, b->o->window, b->o->replace);
+		if (!params) {
+			par_reap(&m->p, true);
+			many_begun(&ctx);
+			continue;
+		}
+		r = ih_replay_create(params, &m->result, m->p.nchild, err, sizeof(err));
+		bt_value_put_ref(params);
+		if (!r) {
+			fprintf(stderr, AN_PREFIX "%s\n", err);
+			par_reap(&m->p, true);
+			many_begun(&ctx);
+			continue;
+		}
+		if (par_replay(&m->p, r) == 0) {
+			if (ih_replay_finish(r) == 0)
+				m->ok = true;
+			else
+				fprintf(stderr, AN_PREFIX "%s\n", ih_replay_error(r));
+		}
+		many_begun(&ctx);
+		if (!m->ok)
+			ih_replay_drop(r);
+		m->t1 = (double)ih_now_ns() / 1e9;
+		ih_replay_destroy(r);
+	}
+	return NULL;
+}
+
+/* Analyzes TR[0..N) as one batch in one transaction.  Returns the number
+ * that failed. */
+static int many_batch(const struct ih_analyze_opts *o, struct many_trace *tr, int n, int workers, int per)
+{
+	struct many_batch b = { .o = o, .tr = tr, .n = n };
+	pthread_t th[64];
+	char err[1024];
+	int failed = 0, nth = 0;
+
+	/* Every child of the batch first, before any thread (ih_store_open
+	 * starts the writer): those of traces not yet replayed wait on their
+	 * full pipes without using the CPU. */
+	for (int i = 0; i < n; i++) {
+		if (par_prepare(&tr[i].p, tr[i].t, per, true))
+			continue;
+		tr[i].started = true;
+		for (int g = 0; g < tr[i].p.nchild && tr[i].started; g++)
+			if (par_spawn(&tr[i].p, g)) {
+				par_reap(&tr[i].p, true);
+				tr[i].started = false;
+			}
+	}
+	if (!(b.store = ih_store_open(o->db, err, sizeof(err)))) {
+		fprintf(stderr, AN_PREFIX "%s\n", err);
+		for (int i = 0; i < n; i++)
+			par_reap(&tr[i].p, true);
+		goto end;
+	}
+	atomic_init(&b.next, 0);
+	pthread_mutex_init(&b.mu, NULL);
+	pthread_cond_init(&b.turn, NULL);
+	for (; nth < workers && nth < n && nth < 64; nth++)
+		if (pthread_create(&th[nth], NULL, many_worker, &b))
+			break;
+	if (!nth)
+		many_worker(&b);
+	for (int k = 0; k < nth; k++)
+		pthread_join(th[k], NULL);
+	pthread_mutex_destroy(&b.mu);
+	pthread_cond_destroy(&b.turn);
+	for (int i = 0; i < n; i++)
+		if (tr[i].ok)
+			break;
+		else if (i == n - 1)
+			goto end;	/* nothing to commit */
+	if (ih_store_commit(b.store, err, sizeof(err))) {
+		fprintf(stderr, AN_PREFIX "%s\n", err);
+		for (int i = 0; i < n; i++)
+			tr[i].ok = false;
+		goto end;
+	}
+	for (int i = 0; i < n; i++) {
+		struct ih_sink_result *res = &tr[i].result;
+		double dt = tr[i].t1 - tr[i].t0;
+
+		if (!tr[i].ok)
+			continue;
+		printf("irqhop analyze: run %" PRId64 " in %s: %" PRIu64 " irqs (%" PRIu64
+		       " incomplete), %" PRIu64 " events (%" PRIu64 " discarded) in %.2f s (%.2f M events/s)",
+		       res->run_id, o->db, res->irqs, res->incomplete, res->events, res->discarded, dt,
+		       dt > 0 ? (double)res->events / dt / 1e6 : 0.0);
+		if (res->replaced)
+			printf(", replacing run %" PRId64, res->replaced);
+		printf("\n");
+	}
+	fflush(stdout);
+end:
+	ih_store_destroy(b.store);
+	for (int i = 0; i < n; i++) {
+		failed += !tr[i].ok;
+		par_free(&tr[i].p);
+	}
+	return failed;
+}
+
+int an_parallel_many(const struct ih_analyze_opts *o)
+{
+	struct many_trace *tr;
+	int n = 0, failed = 0, workers, per, batch;
+
+	for (int i = 0; i < an_found.n; i++)
+		n += an_found.t[i].kernel_of < 0;
+	if (!(tr = calloc((size_t)n, sizeof(*tr)))) {
+		fprintf(stderr, AN_PREFIX "out of memory\n");
+		return 1;
+	}
+	n = 0;
+	for (int i = 0; i < an_found.n; i++)
+		if (an_found.t[i].kernel_of < 0)
+			tr[n++].t = &an_found.t[i];
+	/* As many traces at once as jobs, one decoding process each; fewer
+	 * traces than jobs share the jobs out.  A batch (one transaction)
+	 * holds a few rounds of them. */
+	workers = n < o->jobs ? n : o->jobs;
+	per = o->jobs / workers;
+	batch = 4 * workers > 8 ? 4 * workers : 8;
+	for (int i = 0; i < n; i += batch)
+		failed += many_batch(o, tr + i, n - i < batch ? n - i : batch, workers, per);
+	if (failed)
+		fprintf(stderr, AN_PREFIX "%d of %d traces failed (the others were added)\n", failed, n);
+	free(tr);
+	return failed ? 1 : 0;
 }

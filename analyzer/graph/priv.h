@@ -57,6 +57,21 @@ int an_find_plugin(const char *name, const bt_plugin **out);
 /* analyze.c: the last non-empty line of F into BUF.  Never fails. */
 void an_last_line(FILE *f, char *buf, size_t len);
 
+/* analyze.c: the sink's parameters; NULL (after printing the error) when
+ * out of memory. */
+bt_value *an_sink_params(const char *trace, const char *db, const char *label, const char *window, bool replace);
+
+/* parallel.c: analyzes every trace of an_found (grouped in sessions) into
+ * o->db, up to o->jobs decoding processes at once over several traces
+ * (one per trace, or more when there are fewer traces than jobs), every
+ * run through one store and its one writer thread.  Traces go in batches,
+ * one transaction each: a trace that fails is dropped from its batch (one
+ * line says why) and the others are committed; killed, analyze leaves
+ * every run of the current batch out and the earlier batches in.  Prints
+ * one line per run added.  Returns 0, or 1 when a trace failed. */
+struct ih_analyze_opts;
+int an_parallel_many(const struct ih_analyze_opts *o);
+
 /* parallel.c: analyzes trace T (its session's traces too) by decoding
  * groups of its stream files in up to JOBS child processes at once,
  * replayed into one sink with PARAMS and RESULT (analyzer/sqlite/ship.h).

@@ -24,7 +24,8 @@ void sink_free(struct ih_sink *sink)
 	if (!sink)
 		return;
 	/* Destroying an uncommitted store rolls every run back. */
-	ih_store_destroy(sink->store);
+	if (!sink->shared_store)
+		ih_store_destroy(sink->store);
 	for (size_t i = 0; i < sink->nruns; i++)
 		sink_run_free(sink->runs[i]);
 	free(sink->runs);
@@ -72,6 +73,11 @@ int sink_create(bt_self_component *self_comp, const bt_value *params, struct ih_
 		return -1;
 	default:
 		goto memory_error;
+	}
+	if (result && result->store) {
+		sink->store = result->store;
+		sink->shared_store = true;
+		return 0;
 	}
 	/* Open the database now: a bad path fails before any decoding. */
 	sink->store = ih_store_open(sink->db, sink->err, sizeof(sink->err));

@@ -160,6 +160,8 @@ int sink_finish(struct ih_sink *sink)
 			first = res;
 	}
 	t_written = ih_now_ns();
+	if (sink->shared_store)
+		goto done;	/* the caller commits every trace's runs */
 	if (ih_store_commit(sink->store, sink->err, sizeof(sink->err))) {
 		SINK_ERROR_CAUSE(sink, "%s", sink->err);
 		return -1;
@@ -169,6 +171,7 @@ int sink_finish(struct ih_sink *sink)
 		  "drain-s=%.3f, index-s=%.3f, commit-s=%.3f", sink->db, sink->nruns, sink->events,
 		  (double)(t_decoded - sink->t_start_ns) / 1e9, (double)(t_written - t_decoded) / 1e9,
 		  tm->drain_s, tm->index_s, tm->commit_s);
+done:
 	if (sink->result) {
 		struct sink_run *run = sink->runs[0];
 

@@ -169,6 +169,7 @@ struct ih_sink {
 	int64_t window_ns;
 	bool replace;
 	struct ih_store *store;
+	bool shared_store;		/* result->store: not ours to commit or destroy */
 
 	struct sink_run **runs;
 	size_t nruns;

@@ -601,6 +601,13 @@ int ih_replay_finish(struct ih_replay *r)
 	return 0;
 }
 
+void ih_replay_drop(struct ih_replay *r)
+{
+	for (size_t i = 0; i < r->sink->nruns; i++)
+		if (r->sink->runs[i]->srun)
+			ih_store_run_drop(r->sink->runs[i]->srun);
+}
+
 const char *ih_replay_error(const struct ih_replay *r)
 {
 	return r->err;

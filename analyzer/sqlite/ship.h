@@ -72,7 +72,8 @@ struct ih_ship_config {
 /* The parent side: one trace's run(s), fed the merged records of NCHILD
  * children.  PARAMS are the sink's (db, label, trace, window, replace);
  * RESULT as for the component.  Opens the database and begins the
- * transaction.  Returns NULL with one line in ERR when that fails (nothing
+ * transaction, unless RESULT->store gives one to share (then finishing
+ * writes the runs' tables and the caller commits).  Returns NULL with one line in ERR when that fails (nothing
  * changed on disk). */
 struct ih_replay;
 struct ih_sink_result;
@@ -87,6 +88,10 @@ int ih_replay_feed(struct ih_replay *r, int child, const struct ih_ship_hdr *h, 
 /* Every child ended: flushes, writes the runs' tables and commits.  Returns
  * 0, or -1 with ih_replay_error() set (nothing committed). */
 int ih_replay_finish(struct ih_replay *r);
+
+/* The replay failed and its store is shared (ih_sink_result.store): drops
+ * its runs from the store's transaction (ih_store_run_drop).  Cannot fail. */
+void ih_replay_drop(struct ih_replay *r);
 
 /* The first error's cause, one line ("" when none). */
 const char *ih_replay_error(const struct ih_replay *r);

@@ -32,6 +32,7 @@
 /* Filled by the sink when the run committed, if the component was created
  * with a pointer to one as initialize-method data (irqhop analyze). */
 struct ih_ship_config;
+struct ih_store;
 struct ih_sink_result {
 	bool committed;
 	size_t nruns;		/* runs committed */
@@ -51,6 +52,11 @@ struct ih_sink_result {
 	 * see ship.h: events are decoded and sent there, nothing is written,
 	 * and the parameters are not read. */
 	const struct ih_ship_config *ship;
+	/* Set by irqhop analyze when it replays several traces into one store
+	 * (may be NULL): the sink writes its runs there and neither commits
+	 * nor destroys it; `committed` then means "finished", the caller
+	 * commits. */
+	struct ih_store *store;
 };
 
 /* Parses a steal window: an integer (ns) or a number with a unit (ns, us,

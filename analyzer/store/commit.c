@@ -29,12 +29,20 @@ int ih_store_commit(struct ih_store *st, char *err, size_t errlen)
 		goto error;
 	}
 	ih_test_point("indexing");
-	/* The writer is joined: the last, partial part of every hop order. */
-	for (struct ih_store_run *r = st->runs; r; r = r->next)
+	/* The writer is joined: a dropped run's rows go (cascading from its
+	 * run row), every other run gets the last, partial part of its hop
+	 * orders. */
+	for (struct ih_store_run *r = st->runs; r; r = r->next) {
+		if (r->dropped) {
+			if (store_delete_run(st, r->run_id, err, errlen))
+				goto error;
+			continue;
+		}
 		for (int p = 0; p < IH_PATH_COUNT_; p++)
 			for (int h = 0; h < IH_HOP_COUNT_; h++)
 				if (store_order_flush(r, p, h, err, errlen))
 					goto error;
+	}
 	if (ih_db_create_indexes(st->db, err, errlen))
 		goto error;
 	t2 = ih_now_ns();
@@ -51,6 +59,11 @@ error:
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	st->in_txn = false;
 	return -1;
+}
+
+void ih_store_run_drop(struct ih_store_run *run)
+{
+	run->dropped = true;
 }
 
 void ih_store_destroy(struct ih_store *st)

@@ -141,9 +141,7 @@ end:
 	return ret;
 }
 
-/* Deletes run ID (cascading to its rows).  -1 with err set.  Caller holds
- * dbmu. */
-static int store_delete_run(struct ih_store *st, int64_t id, char *err, size_t errlen)
+int store_delete_run(struct ih_store *st, int64_t id, char *err, size_t errlen)
 {
 	sqlite3_stmt *s = NULL;
 	int ret = -1;
@@ -178,19 +176,26 @@ struct ih_store_run *ih_store_run_begin(struct ih_store *st, const char *trace, 
 	for (int p = 0; p < IH_PATH_COUNT_; p++)
 		for (int h = 0; h < IH_HOP_COUNT_; h++)
 			ih_hist_init(&run->hist[p][h]);
+	/* Runs of several traces may begin from their own threads (irqhop
+	 * analyze of many traces): the list is the queue lock's. */
+	pthread_mutex_lock(&st->lock);
 	run->next = st->runs;
 	st->runs = run;
+	pthread_mutex_unlock(&st->lock);
 	if (uuid && !(run->uuid = strdup(uuid))) {
 		snprintf(err, errlen, "database %s: out of memory", st->path);
 		return NULL;
 	}
+	pthread_mutex_lock(&st->lock);
 	for (struct ih_store_run *r = run->next; uuid && r; r = r->next) {
 		if (r->uuid && strcmp(r->uuid, uuid) == 0) {
+			pthread_mutex_unlock(&st->lock);
 			snprintf(err, errlen, "trace %s appears twice in the input (trace uuid %s)",
 				 trace ? trace : "?", uuid);
 			return NULL;
 		}
 	}
+	pthread_mutex_unlock(&st->lock);
 	pthread_mutex_lock(&st->dbmu);
 	if (uuid && store_find_uuid(st, uuid, 0, &old, err, errlen))
 		goto error;

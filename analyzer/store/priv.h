@@ -55,6 +55,7 @@ struct ih_store_run {
 	int64_t run_id;
 	int64_t replaced;	/* run deleted by replace, 0 if none */
 	char *uuid;		/* set on the run row by ih_store_run_finish */
+	bool dropped;		/* ih_store_run_drop: deleted at the commit */
 	struct store_batch *cur;	/* being filled by the caller's thread */
 	uint64_t irqs, incomplete;
 	uint64_t path_irqs[IH_PATH_COUNT_], path_complete[IH_PATH_COUNT_];
@@ -90,6 +91,9 @@ struct ih_store {
 /* open.c: runs SQL; -1 with err set ("database P: WHAT: why").  Caller holds
  * dbmu (or the writer is not running). */
 int store_exec(struct ih_store *st, const char *sql, const char *what, char *err, size_t errlen);
+/* open.c: deletes run ID (cascading to its rows).  -1 with err set.  Caller
+ * holds dbmu (or is the only thread). */
+int store_delete_run(struct ih_store *st, int64_t id, char *err, size_t errlen);
 
 /* writer.c: the irq INSERT statement (prepared by ih_store_open). */
 extern const char store_ins_irq_sql[];

@@ -121,6 +121,12 @@ const struct ih_store_times *ih_store_times(const struct ih_store *st);
  * back.  Either way ST is then only good for ih_store_destroy(). */
 int ih_store_commit(struct ih_store *st, char *err, size_t errlen);
 
+/* Drops RUN from the store's transaction (its trace failed while others of
+ * the same store go on): ih_store_commit() deletes its row and everything
+ * of it, so the others commit without it.  Call it from RUN's own thread,
+ * once nothing more is added to RUN.  Cannot fail. */
+void ih_store_run_drop(struct ih_store_run *run);
+
 /* Stops the writer and rolls back what is not committed; frees ST.  A
  * database file that ih_store_open() created and that never got a commit is
  * removed.  NULL is accepted.  Cannot fail (a failed ROLLBACK leaves SQLite
