@@ -194,6 +194,11 @@ void an_found_free(void)
 	memset(&an_found, 0, sizeof(an_found));
 }
 
+static int an_by_dir(const void *a, const void *b)
+{
+	return strcmp(((const struct an_trace *)a)->dir, ((const struct an_trace *)b)->dir);
+}
+
 /* Done before involving Babeltrace, whose own messages for these cases are
  * long. */
 int an_check_trace(const char *trace)
@@ -226,6 +231,9 @@ int an_check_trace(const char *trace)
 		fprintf(stderr, AN_PREFIX "no CTF trace in %s (no metadata file under it)\n", trace);
 		return -1;
 	}
+	/* By folder name, so the runs' order (and ids) do not depend on the
+	 * order the file system lists the folders in. */
+	qsort(an_found.t + first, (size_t)(an_found.n - first), sizeof(*an_found.t), an_by_dir);
 	for (int i = first; i < an_found.n; i++)
 		if (an_check_metadata(&an_found.t[i]))
 			return -1;

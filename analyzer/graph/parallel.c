@@ -650,6 +650,39 @@ static void par_reap(struct par_run *p, bool kill_them)
 	}
 }
 
+/* Copies child C's stderr to ours, each link folder of its group named as
+ * the trace's own folder (the user never saw the links).  Never fails. */
+static void par_copy_err(const struct par_run *p, const struct par_child *c)
+{
+	char line[4096];
+
+	rewind(c->err);
+	while (fgets(line, sizeof(line), c->err)) {
+		const char *s = line;
+
+		for (;;) {
+			const char *best = NULL;
+			int bk = -1;
+
+			for (int k = 0; k < p->ntraces; k++) {
+				const char *m = c->inputs[k] ? strstr(s, c->inputs[k]) : NULL;
+
+				if (m && (!best || m < best)) {
+					best = m;
+					bk = k;
+				}
+			}
+			if (!best) {
+				fputs(s, stderr);
+				break;
+			}
+			fwrite(s, 1, (size_t)(best - s), stderr);
+			fputs(p->abs[bk], stderr);
+			s = best + strlen(c->inputs[bk]);
+		}
+	}
+}
+
 /* The one line for a failed child: its own, or the signal's. */
 static void par_report(struct par_run *p)
 {
@@ -662,11 +695,7 @@ static void par_report(struct par_run *p)
 			size_t k;
 
 			if (pass == 0 && WIFEXITED(c->status) && WEXITSTATUS(c->status) != 0) {
-				char buf[4096];
-
-				rewind(c->err);
-				while ((k = fread(buf, 1, sizeof(buf), c->err)) > 0)
-					fwrite(buf, 1, k, stderr);
+				par_copy_err(p, c);
 				return;
 			}
 			if (pass == 1 && WIFSIGNALED(c->status) && WTERMSIG(c->status) != SIGKILL) {
