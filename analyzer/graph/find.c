@@ -32,9 +32,49 @@ struct an_meta_hdr {
 };
 #define AN_META_MAGIC 0x75D11D57u
 
+/* Whether TEXT's env block says domain = "kernel" (LTTng's kernel traces). */
+static bool an_env_kernel(const char *text)
+{
+	const char *p = strstr(text, "domain");
+
+	for (; p; p = strstr(p + 6, "domain")) {
+		const char *q = p + 6;
+
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (*q++ != '=')
+			continue;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		return strncmp(q, "\"kernel\"", 8) == 0;
+	}
+	return false;
+}
+
+/* Whether the first metadata packet (header H just read from F) says the
+ * trace is a kernel one: LTTng writes the env block there.  Never fails
+ * (false when unreadable). */
+static bool an_packet_kernel(FILE *f, const struct an_meta_hdr *h)
+{
+	char buf[65536];
+	size_t len = h->content_size / 8 > sizeof(*h) ? h->content_size / 8 - sizeof(*h) : 0, n;
+
+	if (len > sizeof(buf) - 1)
+		len = sizeof(buf) - 1;
+	n = fread(buf, 1, len, f);
+	/* The header's last bytes (compression, encryption, checksum schemes,
+	 * version) are read too: no NUL may end the text early. */
+	for (size_t i = 0; i < n; i++)
+		if (!buf[i])
+			buf[i] = ' ';
+	buf[n] = '\0';
+	return an_env_kernel(buf);
+}
+
 /* Finds the trace UUID of a plain-text metadata file F (`uuid = "..."`, the
- * first one, in the trace block) into OUT (37 bytes); "" when none. */
-static void an_text_uuid(FILE *f, char *out)
+ * first one, in the trace block) into OUT (37 bytes); "" when none; and
+ * whether its env says it is a kernel trace. */
+static void an_text_uuid(FILE *f, char *out, bool *kernel)
 {
 	char buf[65536];
 	size_t n;
@@ -45,6 +85,7 @@ static void an_text_uuid(FILE *f, char *out)
 		return;
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	buf[n] = '\0';
+	*kernel = an_env_kernel(buf);
 	p = strstr(buf, "uuid");
 	while (p) {
 		const char *q = p + 4;
@@ -96,7 +137,7 @@ static int an_check_metadata(struct an_trace *t)
 		}
 		if (h.magic != AN_META_MAGIC) {
 			if (off == 0) {
-				an_text_uuid(f, t->uuid);
+				an_text_uuid(f, t->uuid, &t->kernel_domain);
 				break;	/* plain-text metadata */
 			}
 			fprintf(stderr, AN_PREFIX "trace %s: metadata is corrupt (bad packet magic at byte %" PRIu64 ")\n",
@@ -109,6 +150,8 @@ static int an_check_metadata(struct an_trace *t)
 				" runs past the end of the file)\n", dir, off);
 			goto end;
 		}
+		if (off == 0)
+			t->kernel_domain = an_packet_kernel(f, &h);
 		if (off == 0)
 			snprintf(t->uuid, sizeof(t->uuid),
 				 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",

@@ -84,6 +84,7 @@ struct par_run {
 	struct par_file *files;
 	int nfiles;
 	uint8_t rank[IH_SHIP_MAX_TRACES];	/* the muxer's order of the traces: by UUID */
+	bool kernel;		/* one of them is a kernel trace: a kernel run */
 	char tmp[PATH_MAX];	/* the groups' folders */
 	struct par_child *child;
 	int nchild;
@@ -95,13 +96,21 @@ struct par_run {
 	void *begun_ctx;
 };
 
-/* The UUID an_found holds for trace folder DIR ("" if none). */
-static const char *par_uuid(const char *dir)
+/* The an_found entry of trace folder DIR, NULL if none. */
+static const struct an_trace *par_found(const char *dir)
 {
 	for (int i = 0; i < an_found.n; i++)
 		if (strcmp(an_found.t[i].dir, dir) == 0)
-			return an_found.t[i].uuid;
-	return "";
+			return &an_found.t[i];
+	return NULL;
+}
+
+/* The UUID an_found holds for trace folder DIR ("" if none). */
+static const char *par_uuid(const char *dir)
+{
+	const struct an_trace *t = par_found(dir);
+
+	return t ? t->uuid : "";
 }
 
 /* Ranks the run's traces as Babeltrace's muxer orders messages of equal
@@ -406,6 +415,7 @@ static int par_spawn(struct par_run *p, int g)
 	int fds[2];
 
 	c->cfg.ntraces = (size_t)p->ntraces;
+	c->cfg.kernel_session = p->kernel;
 	for (int k = 0; k < p->ntraces; k++) {
 		c->cfg.traces[k].input = c->inputs[k] ? c->inputs[k] : p->abs[k];
 		c->cfg.traces[k].folder = p->abs[k];
@@ -752,6 +762,12 @@ static int par_prepare(struct par_run *p, struct an_trace *t, int jobs, bool sin
 			snprintf(p->abs[k], sizeof(p->abs[k]), "%s", p->dirs[k]);
 	}
 	par_rank(p);
+	for (int k = 0; k < p->ntraces; k++) {
+		const struct an_trace *f = par_found(p->dirs[k]);
+
+		/* Unknown: decode the kernel fields anyway (always right). */
+		p->kernel |= !f || f->kernel_domain;
+	}
 	if (!(p->files = calloc(PAR_MAX_FILES, sizeof(*p->files)))) {
 		fprintf(stderr, AN_PREFIX "out of memory\n");
 		return -1;

@@ -18,6 +18,7 @@ struct an_trace {
 	char uuid[37 + 1 + 256];	/* "" when the metadata has none; a flight-recorder
 				 * snapshot's is "UUID#FOLDER" (analyzer/store/snapshot.h) */
 	uint64_t bytes;		/* size of its stream files */
+	bool kernel_domain;	/* its metadata's env says domain = "kernel" */
 	/* A session with a kernel channel (SESSION/kernel, SESSION/ust/...) is
 	 * one run, reconstructed by the kernel model (docs/kvm-model.md): its
 	 * UST traces name the kernel trace's index in kernel_of (-1 otherwise)

@@ -232,7 +232,7 @@ int sink_event(struct ih_sink *sink, const bt_message *msg)
 	}
 	/* The payload: only what some handler may read (E's slots, run_begin's
 	 * strings, the vtid, the kernel fields). */
-	if (e->handle || e->kev) {
+	if (e->handle || e->kdecode) {
 		payload = bt_event_borrow_payload_field_const(event);
 		for (int i = 0; i < e->nmembers; i++) {
 			if (!e->slot[i])
@@ -256,7 +256,7 @@ int sink_event(struct ih_sink *sink, const bt_message *msg)
 			ev.str[SINK_STR_TASKLET_MODE] = string_member(payload, "tasklet_mode");
 			ev.str[SINK_STR_NOTIFIER_MODE] = string_member(payload, "notifier_mode");
 		}
-		if (e->kev)
+		if (e->kdecode)
 			sink_kernel_decode(e, event, &ev);
 	}
 	if (sink->ship)

@@ -160,6 +160,9 @@ struct sink_evc *sink_evc_resolve(struct ih_sink *sink, const bt_event_class *ec
 	e->kev = ih_kev_from_name(name);
 	if (e->kev)
 		sink_kernel_resolve(e, ec);
+	/* A decoding child knows whether its run is a kernel one; in-process
+	 * the run decides at each event (decode.c). */
+	e->kdecode = e->kev && (!sink->ship || e->kind < 0 || sink_ship_kernel(sink));
 	if (e->kind < 0)
 		return e;
 	if (pfc && bt_field_class_get_type(pfc) == BT_FIELD_CLASS_TYPE_STRUCTURE) {

@@ -107,6 +107,9 @@ struct sink_evc {
 	int8_t kfield[SINK_KF_COUNT_];	/* payload member index, -1 if absent */
 	int8_t ktid_idx;		/* common context tid (or vtid), -1 */
 	int8_t kcpu_idx;		/* packet context cpu_id, -1 */
+	/* Whether decoding reads the kernel fields (kev, and in ship mode only
+	 * where the kernel model may use them). */
+	bool kdecode;
 	/* Ship mode: the class's number on the wire, once its record is sent. */
 	bool shipped;
 	uint16_t ship_id;
@@ -287,6 +290,8 @@ void sink_free(struct ih_sink *sink);
  * after appending an error cause. */
 int sink_ship_create(struct ih_sink *sink, const struct ih_ship_config *cfg);
 void sink_ship_free(struct sink_ship *s);
+/* Whether the child's run is a kernel run (ih_ship_config.kernel_session). */
+bool sink_ship_kernel(const struct ih_sink *sink);
 int sink_ship_stream(struct ih_sink *sink, const struct sink_trace_desc *desc, const bt_stream *stream);
 int sink_ship_event(struct ih_sink *sink, struct sink_evc *e, const bt_event *event, const struct sink_ev *ev);
 int sink_ship_discarded(struct ih_sink *sink, const bt_stream *stream, uint64_t id, bool has_count, uint64_t n,

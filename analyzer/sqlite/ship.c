@@ -137,6 +137,11 @@ int sink_ship_create(struct ih_sink *sink, const struct ih_ship_config *cfg)
 	return 0;
 }
 
+bool sink_ship_kernel(const struct ih_sink *sink)
+{
+	return sink->ship->cfg->kernel_session;
+}
+
 void sink_ship_free(struct sink_ship *s)
 {
 	if (!s)
@@ -240,7 +245,7 @@ static int ship_class(struct ih_sink *sink, struct sink_evc *e, int trace)
 		return -1;
 	}
 	for (int i = 0; i < SINK_KF_COUNT_; i++)
-		if (e->kev && e->kfield[i] >= 0)
+		if (e->kdecode && e->kfield[i] >= 0)
 			kmask |= 1u << i;
 	if (ship_begin(sink, IH_SHIP_CLASS, trace, s->nclasses, s->last_ts, s->last_order,
 		       4 + 1 + (size_t)e->nmembers + 4 + str_size(e->name)))
@@ -249,7 +254,7 @@ static int ship_class(struct ih_sink *sink, struct sink_evc *e, int trace)
 	put_u8(s, e->vtid_idx >= 0);
 	put_u8(s, e->needs_vtid && e->vtid_idx >= 0);
 	put_u8(s, (uint8_t)e->nmembers);
-	put_u8(s, 0);
+	put_u8(s, e->kdecode);
 	put(s, e->slot, (size_t)e->nmembers);
 	put(s, &kmask, 4);
 	put_str(s, e->name);
@@ -281,7 +286,7 @@ int sink_ship_event(struct ih_sink *sink, struct sink_evc *e, const bt_event *ev
 	if (e->kind == IH_EV_RUN_BEGIN)
 		for (int i = 0; i < SINK_STR_COUNT_; i++)
 			body += str_size(ev->str[i]);
-	if (e->kev) {
+	if (e->kdecode) {
 		body += 8 + 4;
 		for (int i = 0; i < SINK_KF_COUNT_; i++)
 			if (e->kfield[i] >= 0)
@@ -297,7 +302,7 @@ int sink_ship_event(struct ih_sink *sink, struct sink_evc *e, const bt_event *ev
 	if (e->kind == IH_EV_RUN_BEGIN)
 		for (int i = 0; i < SINK_STR_COUNT_; i++)
 			put_str(s, ev->str[i]);
-	if (e->kev) {
+	if (e->kdecode) {
 		put_u64(s, (uint64_t)ev->ktid);
 		put(s, &ev->kcpu, 4);
 		for (int i = 0; i < SINK_KF_COUNT_; i++) {
@@ -455,7 +460,7 @@ static int replay_class(struct ih_replay *r, struct replay_child *ch, const stru
 	vtid_ctx = get_u8(c);
 	needs = get_u8(c);
 	e->nmembers = get_u8(c);
-	(void)get_u8(c);
+	e->kdecode = get_u8(c);
 	if (e->nmembers > SINK_MAX_MEMBERS)
 		c->bad = true;
 	get(c, e->slot, c->bad ? 0 : (size_t)e->nmembers);
@@ -475,6 +480,8 @@ static int replay_class(struct ih_replay *r, struct replay_child *ch, const stru
 	(void)sink_evc_dispatch(e, name);
 	e->needs_vtid = needs;
 	e->kev = ih_kev_from_name(name);
+	if (!e->kev)
+		e->kdecode = false;
 	for (int i = 0; i < SINK_KF_COUNT_; i++)
 		e->kfield[i] = (int8_t)((kmask >> i) & 1u ? i : -1);
 	if (e->kind >= 0 && !vtid_ctx && !sink->warned_vtid) {
@@ -519,6 +526,10 @@ static int replay_event(struct ih_replay *r, struct replay_child *ch, const stru
 	if (h->cls >= ch->n || !run)
 		return replay_fail(r, "decoded event of an unknown class or stream");
 	e = &ch->evc[h->cls];
+	/* The child was told the run is not a kernel one (its metadata's
+	 * env), but the traces' descriptions say it is: never silently wrong. */
+	if (e->kev && run->kernel && !e->kdecode)
+		return replay_fail(r, "a kernel run decoded without its kernel fields (retry with --jobs 1)");
 	ev.ts = e->has_clock ? h->ts : 0;
 	for (int i = 0; i < e->nmembers; i++)
 		if (e->slot[i])
@@ -528,7 +539,7 @@ static int replay_event(struct ih_replay *r, struct replay_child *ch, const stru
 	if (e->kind == IH_EV_RUN_BEGIN)
 		for (int i = 0; i < SINK_STR_COUNT_; i++)
 			ev.str[i] = get_str(c);
-	if (e->kev) {
+	if (e->kdecode) {
 		ev.ktid = (int64_t)get_u64(c);
 		get(c, &ev.kcpu, 4);
 		for (int i = 0; i < SINK_KF_COUNT_; i++) {

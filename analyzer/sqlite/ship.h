@@ -61,6 +61,10 @@ struct ih_ship_hdr {
  * through ih_sink_result.ship). */
 struct ih_ship_config {
 	int fd;			/* the pipe to the parent */
+	/* The run is a kernel run (a trace of it is a kernel one): irqhop's
+	 * irq_raise / vcpu_ack go to the kernel model, so their kernel fields
+	 * are decoded and sent too (kernel events' always are). */
+	bool kernel_session;
 	size_t ntraces;
 	struct {
 		const char *input;	/* the folder src.ctf.fs reads (links to a group's files) */
