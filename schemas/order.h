@@ -83,4 +83,10 @@ int ih_order_cmp_desc(const void *x, const void *y);
  * v5 of runs analyzed before it; one part per hop, sorted by SQLite).  The
  * hops of each path come from hop_def, plus 'total'.  -1 with err set. */
 int ih_order_rebuild(sqlite3 *db, char *err, size_t errlen);
+/* Unsigned LEB128 varints of hop_order's pairs (and of hop_block's buckets,
+ * schemas/blocks.h).  ih_varint_put writes V at P (room for 10 bytes) and
+ * returns its length; ih_varint_get reads one from [*p, end) and advances
+ * *p, returning -1 on a truncated or overlong one. */
+size_t ih_varint_put(uint8_t *p, uint64_t v);
+int ih_varint_get(const uint8_t **p, const uint8_t *end, uint64_t *v);
 #endif
