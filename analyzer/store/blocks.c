@@ -302,6 +302,9 @@ int store_blocks_write(struct ih_store_run *run, char *err, size_t errlen)
 				    errlen))
 			goto end;
 	}
+	/* Written: the slices are done with (a store may hold more runs). */
+	store_blocks_free(run->blocks);
+	run->blocks = NULL;
 	ret = 0;
 end:
 	sqlite3_finalize(ins);
