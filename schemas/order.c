@@ -22,22 +22,6 @@ size_t ih_varint_put(uint8_t *p, uint64_t v)
 	return n;
 }
 
-/* Reads one varint from [*p, end); returns -1 on a truncated or overlong one. */
-int ih_varint_get(const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-	uint64_t r = 0;
-
-	for (unsigned shift = 0; *p < end && shift < 64; shift += 7) {
-		uint8_t b = *(*p)++;
-
-		r |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80)) {
-			*v = r;
-			return 0;
-		}
-	}
-	return -1;
-}
 
 /* ---- sorting ------------------------------------------------------------- */
 

@@ -18,18 +18,32 @@
 /* One (path, hop) being read: its spans' (hi_ns, count) pairs, span i's
  * pairs at off[i] .. off[i + 1] - 1. */
 struct reg_acc {
-	uint64_t *hi, *cnt;
+	uint64_t *hi;
+	uint32_t *cnt;
 	size_t n, cap;
 	size_t *off;
 	size_t nb, bcap;
 	uint64_t max;
+	uint64_t *u, *t;	/* reg_acc_finish's scratch, cap entries each */
 };
+
+static void reg_acc_free(struct reg_acc *a)
+{
+	free(a->hi);
+	free(a->cnt);
+	free(a->off);
+	free(a->u);
+	free(a->t);
+}
 
 static int reg_acc_push(struct reg_acc *a, uint64_t hi, uint64_t cnt)
 {
 	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 1024;
-		uint64_t *h = realloc(a->hi, cap * sizeof(*h)), *c;
+		/* One hop's pairs (reused for the next): ~30 000 for a run of
+		 * 1 M interrupts. */
+		size_t cap = a->cap ? a->cap * 2 : 32768;
+		uint64_t *h = realloc(a->hi, cap * sizeof(*h)), *u, *t;
+		uint32_t *c;
 
 		if (!h)
 			return -1;
@@ -38,10 +52,17 @@ static int reg_acc_push(struct reg_acc *a, uint64_t hi, uint64_t cnt)
 		if (!c)
 			return -1;
 		a->cnt = c;
+		/* The scratch only needs room, not the contents. */
+		free(a->u);
+		free(a->t);
+		a->u = u = malloc(cap * sizeof(*u));
+		a->t = t = malloc(cap * sizeof(*t));
+		if (!u || !t)
+			return -1;
 		a->cap = cap;
 	}
 	a->hi[a->n] = hi;
-	a->cnt[a->n] = cnt;
+	a->cnt[a->n] = (uint32_t)cnt;
 	a->n++;
 	return 0;
 }
@@ -76,7 +97,8 @@ static int reg_acc_blob(struct reg_acc *a, const uint8_t *p, size_t len, uint64_
 	while (p < end) {
 		uint64_t d, c;
 
-		if (ih_varint_get(&p, end, &d) || ih_varint_get(&p, end, &c) || !c || (a->n > a->off[a->nb - 1] && !d))
+		if (ih_varint_get(&p, end, &d) || ih_varint_get(&p, end, &c) || !c || c > UINT32_MAX ||
+		    (a->n > a->off[a->nb - 1] && !d))
 			return 1;
 		hi += d;
 		sum += c;
@@ -92,11 +114,11 @@ static int reg_acc_blob(struct reg_acc *a, const uint8_t *p, size_t len, uint64_
  * -1 when out of memory. */
 static int reg_acc_finish(struct reg_acc *a, struct reg_vec *x)
 {
-	uint64_t *u = malloc((a->n ? a->n : 1) * sizeof(*u)), *t = malloc((a->n ? a->n : 1) * sizeof(*t));
+	uint64_t *u = a->u, *t = a->t;
 	size_t nu = 0;
 
-	if (!u || !t)
-		goto oom;
+	if (!a->n)
+		return 0;
 	for (size_t i = 0; i < a->nb; i++) {
 		size_t p = 0, q = a->off[i], nt = 0;
 		uint64_t *swap;
@@ -114,15 +136,13 @@ static int reg_acc_finish(struct reg_acc *a, struct reg_vec *x)
 		t = swap;
 		nu = nt;
 	}
-	free(t);
-	t = NULL;
 	x->nk = nu;
 	x->nb = a->nb;
 	x->val = malloc((nu ? nu : 1) * sizeof(*x->val));
 	x->tot = calloc(nu ? nu : 1, sizeof(*x->tot));
 	x->cum = calloc((nu ? nu : 1) * (a->nb ? a->nb : 1), sizeof(*x->cum));
 	if (!x->val || !x->tot || !x->cum)
-		goto oom;
+		return -1;
 	for (size_t j = 0; j < nu; j++)
 		x->val[j] = (int64_t)ih_pct_bucket_value(u[j], a->max);
 	for (size_t i = 0; i < a->nb; i++) {
@@ -146,13 +166,8 @@ static int reg_acc_finish(struct reg_acc *a, struct reg_vec *x)
 	}
 
 	x->n = nu ? (size_t)x->tot[nu - 1] : 0;
-	free(u);
 	a->n = a->nb = 0;
 	return 0;
-oom:
-	free(u);
-	free(t);
-	return -1;
 }
 
 /* Loads RUN's samples from its hop_block rows as buckets.  Returns 1 when
@@ -213,9 +228,7 @@ int reg_load_blocks(sqlite3 *db, int64_t run, struct reg_run *out, char *err, si
 	if (!rows && (rc == SQLITE_DONE || rc == SQLITE_ROW)) {
 		/* None, or too large: irq. */
 		sqlite3_finalize(st);
-		free(acc.hi);
-		free(acc.cnt);
-		free(acc.off);
+		reg_acc_free(&acc);
 		reg_run_free(out);
 		return 0;
 	}
@@ -226,18 +239,14 @@ int reg_load_blocks(sqlite3 *db, int64_t run, struct reg_run *out, char *err, si
 	if (cur && reg_acc_finish(&acc, cur))
 		goto oom;
 	sqlite3_finalize(st);
-	free(acc.hi);
-	free(acc.cnt);
-	free(acc.off);
+	reg_acc_free(&acc);
 	out->source = "hop_block";
 	return 1;
 oom:
 	reg_err(err, errlen, "out of memory reading the hop blocks of run %" PRId64, run);
 error:
 	sqlite3_finalize(st);
-	free(acc.hi);
-	free(acc.cnt);
-	free(acc.off);
+	reg_acc_free(&acc);
 	reg_run_free(out);
 	return -1;
 }

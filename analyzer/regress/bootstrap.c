@@ -18,6 +18,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 /* The value of rank R (1 .. x->n) of bucketed x: the first bucket whose
@@ -150,22 +151,61 @@ double reg_replicate(struct reg_rng *r, const struct reg_vec *x, double q, uint3
 	return x->nb >= REG_MIN_BLOCKS ? reg_block_quantile(r, x, q, w) : reg_boot_quantile(r, x, q);
 }
 
-static int reg_cmp_double(const void *a, const void *b)
+/* Moves the k-th smallest of d[0..n) (k < n) to d[k], smaller ones before
+ * it and larger ones after (Hoare's selection, median of three; each pass
+ * shrinks the range, so the loop ends).  The replicates are finite. */
+static void reg_select(double *d, size_t n, size_t k)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	ptrdiff_t l = 0, r = (ptrdiff_t)n - 1, kk = (ptrdiff_t)k;
 
-	return (x > y) - (x < y);
+	while (l < r) {
+		ptrdiff_t m = l + (r - l) / 2, i = l, j = r;
+		double p, t;
+
+		if (d[m] < d[l])
+			t = d[m], d[m] = d[l], d[l] = t;
+		if (d[r] < d[l])
+			t = d[r], d[r] = d[l], d[l] = t;
+		if (d[r] < d[m])
+			t = d[r], d[r] = d[m], d[m] = t;
+		p = d[m];
+		while (i <= j) {
+			while (d[i] < p)
+				i++;
+			while (p < d[j])
+				j--;
+			if (i <= j) {
+				t = d[i], d[i] = d[j], d[j] = t;
+				i++;
+				j--;
+			}
+		}
+		/* Now d[l..j] <= p <= d[i..r], and d[j + 1 .. i - 1] == p. */
+		if (kk <= j)
+			r = j;
+		else if (kk >= i)
+			l = i;
+		else
+			return;
+	}
 }
 
-/* Percentile-method interval of the sorted replicates d at confidence c. */
+/* Percentile-method interval of the replicates d at confidence c: the
+ * values of ranks i and j of the sorted replicates, found by selection
+ * (d is reordered). */
 void reg_interval(double *d, size_t n, double c, double *lo, double *hi)
 {
 	double a = (1.0 - c) / 2.0;
 	size_t i = (size_t)floor(a * (double)(n - 1)), j = (size_t)ceil((1.0 - a) * (double)(n - 1));
 
-	qsort(d, n, sizeof(*d), reg_cmp_double);
+	if (j >= n)
+		j = n - 1;
+	reg_select(d, n, i);
 	*lo = d[i];
-	*hi = d[j < n ? j : n - 1];
+	/* Everything after d[i] is >= it: rank j is among them. */
+	if (j > i)
+		reg_select(d + i + 1, n - i - 1, j - i - 1);
+	*hi = d[j];
 }
 
 const char *reg_verdict(double lo, double hi, double threshold)

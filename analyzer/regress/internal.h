@@ -208,7 +208,8 @@ int64_t reg_quantile(const struct reg_vec *x, double q);
  * enough of them, else by interrupts. */
 double reg_replicate(struct reg_rng *r, const struct reg_vec *x, double q, uint32_t *w);
 
-/* Percentile-method interval of the sorted replicates d at confidence c. */
+/* Percentile-method interval of the replicates d at confidence c (d is
+ * reordered). */
 void reg_interval(double *d, size_t n, double c, double *lo, double *hi);
 
 const char *reg_verdict(double lo, double hi, double threshold);
