@@ -36,8 +36,13 @@
  * plus 1 (0 marks an empty entry). */
 #define BLK_KEYS ((uint32_t)IH_PATH_COUNT_ * IH_HOP_COUNT_ * IH_HIST_NBUCKETS)
 
+/* One (key, count) entry: key and count side by side, one cache line. */
+struct blk_ent {
+	uint32_t key, count;
+};
+
 struct blk_slice {
-	uint32_t *key, *count;
+	struct blk_ent *e;
 	uint32_t cap, n;	/* cap a power of two, or 0 */
 };
 
@@ -60,42 +65,35 @@ static int blk_slice_add(struct blk_slice *s, uint32_t key, uint32_t n)
 
 	if ((s->n + 1) * 4 > s->cap * 3) {
 		uint32_t cap = s->cap ? s->cap * 2 : 64;
-		uint32_t *k = calloc(cap, sizeof(*k)), *c = malloc(cap * sizeof(*c));
+		struct blk_ent *e = calloc(cap, sizeof(*e));
 
-		if (!k || !c) {
-			free(k);
-			free(c);
+		if (!e)
 			return -1;
-		}
 		for (uint32_t j = 0; j < s->cap; j++) {
-			if (!s->key[j])
+			if (!s->e[j].key)
 				continue;
-			for (i = blk_hash(s->key[j], cap); k[i]; i = (i + 1) & (cap - 1))
+			for (i = blk_hash(s->e[j].key, cap); e[i].key; i = (i + 1) & (cap - 1))
 				;
-			k[i] = s->key[j];
-			c[i] = s->count[j];
+			e[i] = s->e[j];
 		}
-		free(s->key);
-		free(s->count);
-		s->key = k;
-		s->count = c;
+		free(s->e);
+		s->e = e;
 		s->cap = cap;
 	}
-	for (i = blk_hash(key, s->cap); s->key[i] && s->key[i] != key; i = (i + 1) & (s->cap - 1))
+	for (i = blk_hash(key, s->cap); s->e[i].key && s->e[i].key != key; i = (i + 1) & (s->cap - 1))
 		;
-	if (!s->key[i]) {
-		s->key[i] = key;
-		s->count[i] = 0;
+	if (!s->e[i].key) {
+		s->e[i].key = key;
+		s->e[i].count = 0;
 		s->n++;
 	}
-	s->count[i] += n;
+	s->e[i].count += n;
 	return 0;
 }
 
 static void blk_slice_free(struct blk_slice *s)
 {
-	free(s->key);
-	free(s->count);
+	free(s->e);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -109,7 +107,7 @@ static int blk_slice_merge(struct blk_slice *to, struct blk_slice *from)
 		return 0;
 	}
 	for (uint32_t j = 0; j < from->cap; j++)
-		if (from->key[j] && blk_slice_add(to, from->key[j], from->count[j]))
+		if (from->e[j].key && blk_slice_add(to, from->e[j].key, from->e[j].count))
 			return -1;
 	blk_slice_free(from);
 	return 0;
@@ -284,12 +282,12 @@ int store_blocks_write(struct ih_store_run *run, char *err, size_t errlen)
 			for (uint32_t j = 0; j < s->cap; j++) {
 				uint32_t key;
 
-				if (!s->key[j])
+				if (!s->e[j].key)
 					continue;
-				key = s->key[j] - 1;
+				key = s->e[j].key - 1;
 				/* Counts per block stay below 2^32 unless a
 				 * block holds more interrupts than that. */
-				cnt[key] += s->count[j];
+				cnt[key] += s->e[j].count;
 				used[key / IH_HIST_NBUCKETS] = true;
 			}
 		}
