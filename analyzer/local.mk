@@ -15,7 +15,7 @@ analyzer_libihsink_la_SOURCES = \
 	analyzer/steal/kthreads.c analyzer/steal/kthreads.h \
 	analyzer/steal/steal.c analyzer/steal/steal.h \
 	analyzer/store/store.h analyzer/store/priv.h analyzer/store/open.c analyzer/store/writer.c \
-	analyzer/store/order.c analyzer/store/tables.c analyzer/store/commit.c analyzer/store/testpoint.c \
+	analyzer/store/order.c analyzer/store/tables.c analyzer/store/blocks.c analyzer/store/commit.c analyzer/store/testpoint.c \
 	analyzer/store/snapshot.c analyzer/store/snapshot.h \
 	analyzer/sqlite/sink.h analyzer/sqlite/priv.h analyzer/sqlite/params.c \
 	analyzer/sqlite/component.c analyzer/sqlite/evclass.c analyzer/sqlite/decode.c \
@@ -108,7 +108,7 @@ tests_irqhop_testhooks_LDADD = $(irqhop_LDADD)
 noinst_LTLIBRARIES += analyzer/libihregress.la
 analyzer_libihregress_la_SOURCES = analyzer/regress/regress.c analyzer/regress/regress.h \
 	analyzer/regress/internal.h analyzer/regress/rng.c analyzer/regress/samples.c \
-	analyzer/regress/bootstrap.c analyzer/regress/history.c analyzer/regress/hops.c \
+	analyzer/regress/bootstrap.c analyzer/regress/history.c analyzer/regress/hops.c analyzer/regress/blocks.c \
 	analyzer/regress/steal.c
 analyzer_libihregress_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
 analyzer_libihregress_la_LIBADD = schemas/libihdb.la $(SQLITE_LIBS) $(JANSSON_LIBS) -lm
@@ -131,3 +131,12 @@ tests_regress_unit_t_LDADD = analyzer/libihregress.la schemas/libihdb.la $(SQLIT
 check_SCRIPTS += tests/regress.test tests/hosts.test
 TESTS += tests/regress_unit.t tests/regress.test tests/hosts.test
 EXTRA_DIST += tests/regress.test tests/hosts.test tests/lib/netns.sh
+# The verdicts from hop_block against the per-interrupt path, on stock runs;
+# tests/regress_paths prints the three ways (analyzer/regress/internal.h).
+check_PROGRAMS += tests/regress_paths
+tests_regress_paths_SOURCES = tests/regress_paths.c
+tests_regress_paths_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
+tests_regress_paths_LDADD = analyzer/libihregress.la schemas/libihdb.la $(SQLITE_LIBS) $(JANSSON_LIBS) -lm
+check_SCRIPTS += tests/regress_blocks.test
+TESTS += tests/regress_blocks.test
+EXTRA_DIST += tests/regress_blocks.test

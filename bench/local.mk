@@ -9,7 +9,7 @@ bench_ih_bench_trace_SOURCES = bench/trace.c collector/events/provider.c
 bench_ih_bench_trace_CFLAGS = $(AM_CFLAGS) $(LTTNG_UST_CFLAGS)
 bench_ih_bench_trace_LDADD = collector/libihcollector.la $(LTTNG_UST_LIBS) -ldl
 CLEANFILES += bench/ih-bench-ops bench/ih-bench-trace
-EXTRA_DIST += bench/run.sh bench/timer-only.json bench/analyze.sh bench/web.sh bench/web-mkdb.sh bench/kvm.sh
+EXTRA_DIST += bench/run.sh bench/timer-only.json bench/analyze.sh bench/web.sh bench/web-mkdb.sh bench/kvm.sh bench/compare.sh
 
 bench: bench/ih-bench-ops bench/ih-bench-trace irqhop irqhop-runtime irqhop-kvm
 	$(SHELL) $(top_srcdir)/bench/run.sh $(top_builddir)

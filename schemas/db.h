@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <sqlite3.h>
 
-#define IH_SCHEMA_VERSION 6
+#define IH_SCHEMA_VERSION 7
 
 /* Opens (creating if needed) PATH for writing: WAL journal, foreign keys on,
  * a busy timeout so a concurrent reader (irqhop serve) never fails a writer.

@@ -2,11 +2,11 @@
 # migrations, and the code that opens a database through them.
 IH_SCHEMA_FILES = schemas/irqhop.sql schemas/indexes.sql
 # schemas/migrations/NNN.sql files are listed here as they are added.
-IH_MIGRATIONS = schemas/migrations/002.sql schemas/migrations/003.sql schemas/migrations/004.sql schemas/migrations/005.sql schemas/migrations/006.sql
+IH_MIGRATIONS = schemas/migrations/002.sql schemas/migrations/003.sql schemas/migrations/004.sql schemas/migrations/005.sql schemas/migrations/006.sql schemas/migrations/007.sql
 
 noinst_LTLIBRARIES += schemas/libihdb.la
 schemas_libihdb_la_SOURCES = schemas/db.c schemas/db.h schemas/order.c schemas/order.h \
-	schemas/merge.c schemas/merge.h \
+	schemas/merge.c schemas/merge.h schemas/blocks.c schemas/blocks.h \
 	schemas/percentile.c schemas/percentile.h \
 	build-aux/embed.h
 nodist_schemas_libihdb_la_SOURCES = schemas/schema_files.c

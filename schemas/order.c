@@ -10,7 +10,7 @@
 
 /* ---- varints ------------------------------------------------------------ */
 
-static size_t put_varint(uint8_t *p, uint64_t v)
+size_t ih_varint_put(uint8_t *p, uint64_t v)
 {
 	size_t n = 0;
 
@@ -22,22 +22,6 @@ static size_t put_varint(uint8_t *p, uint64_t v)
 	return n;
 }
 
-/* Reads one varint from [*p, end); returns -1 on a truncated or overlong one. */
-static int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-	uint64_t r = 0;
-
-	for (unsigned shift = 0; *p < end && shift < 64; shift += 7) {
-		uint8_t b = *(*p)++;
-
-		r |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80)) {
-			*v = r;
-			return 0;
-		}
-	}
-	return -1;
-}
 
 /* ---- sorting ------------------------------------------------------------- */
 
@@ -125,8 +109,8 @@ int ih_order_write_part(sqlite3 *db, int64_t run_id, const char *path, const cha
 		for (cnt = 0; s + cnt < n && cnt < IH_ORDER_SEG && len < IH_ORDER_SEG_BYTES; cnt++) {
 			const struct ih_order_pair *q = &pairs[s + cnt];
 
-			len += put_varint(buf + len, q->dur_ns - prev);
-			len += put_varint(buf + len, q->irq_id);
+			len += ih_varint_put(buf + len, q->dur_ns - prev);
+			len += ih_varint_put(buf + len, q->irq_id);
 			prev = q->dur_ns;
 		}
 		sqlite3_bind_int64(ins, 1, run_id);
@@ -170,7 +154,7 @@ static long order_decode(sqlite3_stmt *st, int i0, struct ih_order_pair *out)
 	for (int64_t i = 0; i < cnt; i++) {
 		uint64_t d, id;
 
-		if (get_varint(&p, end, &d) || get_varint(&p, end, &id))
+		if (ih_varint_get(&p, end, &d) || ih_varint_get(&p, end, &id))
 			return -1;
 		dur += d;
 		out[i].dur_ns = dur;

@@ -83,4 +83,26 @@ int ih_order_cmp_desc(const void *x, const void *y);
  * v5 of runs analyzed before it; one part per hop, sorted by SQLite).  The
  * hops of each path come from hop_def, plus 'total'.  -1 with err set. */
 int ih_order_rebuild(sqlite3 *db, char *err, size_t errlen);
+/* Unsigned LEB128 varints of hop_order's pairs (and of hop_block's buckets,
+ * schemas/blocks.h).  ih_varint_put writes V at P (room for 10 bytes) and
+ * returns its length; ih_varint_get reads one from [*p, end) and advances
+ * *p, returning -1 on a truncated or overlong one (inline: readers decode
+ * hundreds of thousands per request). */
+size_t ih_varint_put(uint8_t *p, uint64_t v);
+
+static inline int ih_varint_get(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	uint64_t r = 0;
+
+	for (unsigned shift = 0; *p < end && shift < 64; shift += 7) {
+		uint8_t b = *(*p)++;
+
+		r |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*v = r;
+			return 0;
+		}
+	}
+	return -1;
+}
 #endif

@@ -77,6 +77,10 @@ int main(void)
 	       "hop_order rebuilt from the irq rows: every delivery");
 	is_u64(scalar(db, "SELECT sum(count) FROM hop_order WHERE run_id = 1 AND hop = 'total'"), 200,
 	       "and the complete ones' totals");
+	is_u64(scalar(db, "SELECT count(*) FROM pragma_table_info('hop_block')"), 8,
+	       "hop_block exists after the migration (v7)");
+	is_u64(scalar(db, "SELECT count(*) FROM hop_block"), 0,
+	       "with no rows for the run analyzed before (its verdicts read irq)");
 	{
 		struct ih_order_pair p[3];
 		size_t n = 0;

@@ -6,13 +6,15 @@
  * docs/regress.md.
  *
  * Files: rng.c (random variates), samples.c (loading and sorting a run's
- * samples), bootstrap.c (quantiles and replicates), history.c (run-to-run
+ * samples from irq), blocks.c (loading them from hop_block), bootstrap.c (quantiles and replicates), history.c (run-to-run
  * noise from the baseline's history), hops.c (percentile verdicts), steal.c
  * (steal verdicts), regress.c (runs, selectors, the comparison).
  */
 #ifndef IH_REGRESS_INTERNAL_H
 #define IH_REGRESS_INTERNAL_H
 #include "analyzer/regress/regress.h"
+
+#include "schemas/blocks.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -24,8 +26,9 @@
 #define REG_MIN_SAMPLES 20
 /* Spans of time a run is cut into for the block bootstrap (a 1 s run gives
  * 31 ms spans, longer than the bursts seen on a noisy VM), and the fewest
- * non-empty spans a hop needs for it; below, interrupts are resampled. */
-#define REG_BLOCKS 32
+ * non-empty spans a hop needs for it; below, interrupts are resampled.
+ * The spans are those of hop_block (schemas/blocks.h). */
+#define REG_BLOCKS IH_BLOCKS
 #define REG_MIN_BLOCKS 8
 /* Runs of the baseline's history used to measure run-to-run noise. */
 #define REG_HISTORY 10
@@ -53,15 +56,27 @@ struct reg_rng {
 	double spare;
 };
 
-/* One (path, hop) of one run: its measurements sorted (v), and the same
- * values grouped by span of time, sorted within each span (bv, spans
- * boff[i] .. boff[i + 1] - 1). */
+/* One (path, hop) of one run, n measurements in nb non-empty spans of
+ * time, in one of two forms:
+ *   values (read from irq): the measurements sorted (v), and the same
+ *     values grouped by span, sorted within each span (bv, spans
+ *     boff[i] .. boff[i + 1] - 1);
+ *   buckets (read from hop_block, val != NULL): the nk buckets any span
+ *     has, ascending, each read as val[j] (its upper bound clamped to the
+ *     exact maximum, as hop_stats), with cum[j * nb + i] the values of span
+ *     i in buckets 0 .. j and tot[j] that of all spans.
+ * Quantiles and replicates (bootstrap.c) take either; the buckets give
+ * each value within one bucket (< 1/128) above the exact one. */
 struct reg_vec {
 	int64_t *v;
 	size_t n;
 	int64_t *bv;
 	size_t *boff;
 	size_t nb;
+	int64_t *val;
+	uint32_t *cum;
+	uint64_t *tot;
+	size_t nk;
 	/* while loading: (start, value) pairs */
 	struct reg_pair { int64_t start, val; } *raw;
 	size_t cap;
@@ -76,7 +91,16 @@ struct reg_path {
 struct reg_run {
 	struct reg_path *paths;
 	size_t npaths;
+	const char *source;	/* "hop_block" or "irq": where the samples came from */
 };
+
+/* Where a comparison reads its samples from: REG_SRC_AUTO, hop_block for
+ * the runs that have it and irq for the others (runs analyzed before schema
+ * v7, or made by SQL); REG_SRC_IRQ, irq always (the per-interrupt path,
+ * spans of schemas/blocks.h); REG_SRC_LEGACY, irq with the spans of schema
+ * v6 and before (exact (t1 - t0) / REG_BLOCKS cuts).  The last two exist
+ * for tests/regress_blocks.test, which checks that the three agree. */
+enum reg_source { REG_SRC_AUTO, REG_SRC_IRQ, REG_SRC_LEGACY };
 
 /* The baseline's history: per run, its hop_stats p50/p99 by path and hop. */
 struct reg_hist_row {
@@ -101,8 +125,40 @@ struct reg_steal {
 
 void reg_rng_seed(struct reg_rng *r, uint64_t seed, const char *a, const char *b, const char *c);
 
-/* Index uniform in [0, n). */
-size_t reg_index(struct reg_rng *r, size_t n);
+static inline uint64_t reg_rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static inline uint64_t reg_next(struct reg_rng *r)
+{
+	uint64_t *s = r->s, res = reg_rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = reg_rotl(s[3], 45);
+	return res;
+}
+
+/* Uniform in (0, 1): never 0, so logs are finite. */
+static inline double reg_uniform(struct reg_rng *r)
+{
+	return ((double)(reg_next(r) >> 11) + 0.5) * 0x1.0p-53;
+}
+
+/* Index uniform in [0, n).  Inline (with the generator): the block and
+ * steal bootstraps draw millions of them per comparison. */
+static inline size_t reg_index(struct reg_rng *r, size_t n)
+{
+	/* u * n lies in [0, n]; n (rounding) maps to 0, as "% n" did, without
+	 * the division. */
+	size_t i = (size_t)(reg_uniform(r) * (double)n);
+
+	return i < n ? i : 0;
+}
 
 /* Student t with nu degrees of freedom: Z / sqrt(ChiSq(nu) / nu), the
  * chi-square as 2 Gamma(nu / 2), boosted for nu / 2 < 1. */
@@ -115,11 +171,32 @@ double reg_beta(struct reg_rng *r, double a, double b);
 
 void reg_run_free(struct reg_run *r);
 
+/* Loads every hop sample of RUN (one scan of its irq rows), sorted and cut
+ * into spans of time (those of schemas/blocks.h, or when LEGACY the exact
+ * cuts of schema v6).  On failure returns -1 with err set and *out
+ * emptied. */
+int reg_load_run(sqlite3 *db, int64_t run, int legacy, struct reg_run *out, char *err, size_t errlen);
+
+/* Finds the path NAME of R (creating it when CREATE); NULL when absent or
+ * out of memory. */
 struct reg_path *reg_run_path(struct reg_run *r, const char *name, int create);
 
-/* Loads every hop sample of RUN (one scan of its irq rows), sorted and cut
- * into spans of time.  On failure returns -1 with err set and *out emptied. */
-int reg_load_run(sqlite3 *db, int64_t run, struct reg_run *out, char *err, size_t errlen);
+/* The hop column index of hop NAME (reg_cols), or -1. */
+int reg_col(const char *name);
+
+/* ---- blocks.c: samples from hop_block ---- */
+
+/* Loads RUN's samples from its hop_block rows as buckets.  Returns 1 when
+ * loaded, 0 when RUN has no hop_block rows (*out empty: the caller reads
+ * irq), -1 with err set and *out emptied on failure. */
+int reg_load_blocks(sqlite3 *db, int64_t run, struct reg_run *out, char *err, size_t errlen);
+
+/* Loads RUN's samples from where SRC says. */
+int reg_load(sqlite3 *db, int64_t run, enum reg_source src, struct reg_run *out, char *err, size_t errlen);
+
+/* ih_regress_compare reading its samples from where SRC says. */
+int reg_compare(sqlite3 *db, int64_t base, int64_t cand, const struct ih_regress_opts *o, enum reg_source src,
+		json_t **out, char *err, size_t errlen);
 
 /* ---- bootstrap.c: quantiles, bootstrap replicates, intervals, verdicts ---- */
 
@@ -131,7 +208,8 @@ int64_t reg_quantile(const struct reg_vec *x, double q);
  * enough of them, else by interrupts. */
 double reg_replicate(struct reg_rng *r, const struct reg_vec *x, double q, uint32_t *w);
 
-/* Percentile-method interval of the sorted replicates d at confidence c. */
+/* Percentile-method interval of the replicates d at confidence c (d is
+ * reordered). */
 void reg_interval(double *d, size_t n, double c, double *lo, double *hi);
 
 const char *reg_verdict(double lo, double hi, double threshold);

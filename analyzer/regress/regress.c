@@ -3,8 +3,11 @@
  * See analyzer/regress/regress.h for the contract and docs/regress.md for the JSON
  * shape and the statistics.
  *
- * Samples: the per-interrupt duration columns of the irq table (one scan
- * per run), sorted per path and hop; the steal windows of the steal table.
+ * Samples: per path and hop, each span of time's histogram from hop_block
+ * (written at ingest, schemas/blocks.h: a few hundred rows per run), or for
+ * runs without such rows (analyzed before schema v7, or made by SQL) the
+ * per-interrupt duration columns of the irq table (one scan per run),
+ * sorted; the steal windows of the steal table.
  *
  * Percentile verdicts: a bootstrap confidence interval of the relative
  * change of the percentile, resampling *time blocks*, not interrupts.
@@ -13,11 +16,12 @@
  * independent and an interrupt-level bootstrap gives intervals far too
  * narrow: two runs of one configuration would differ "significantly" in
  * their p99.  Each run is cut into REG_BLOCKS equal spans of time by the
- * interrupts' start; a replicate draws that many spans with replacement and
- * takes the percentile of the interrupts in them.  It is computed without
- * copying samples: spans keep their samples sorted, and the weighted rank
- * is found by a binary search over the run's sorted values, counting with
- * one binary search per span.
+ * interrupts' start (on the grid of schemas/blocks.h); a replicate draws
+ * that many spans with replacement and takes the percentile of the
+ * interrupts in them.  It is computed without copying samples: the
+ * weighted rank is found by a binary search over the run's buckets, each
+ * span's cumulative count read at the bucket (from irq: over the run's
+ * sorted values, counting with one binary search per span).
  *
  * Runs of one configuration also differ as a whole (the host was busier
  * during one of them): no resampling inside one run can see that.  The
@@ -193,6 +197,13 @@ int ih_regress_resolve(sqlite3 *db, const char *sel, int64_t *run, char *err, si
 int ih_regress_compare(sqlite3 *db, int64_t base, int64_t cand, const struct ih_regress_opts *o, json_t **out,
 		       char *err, size_t errlen)
 {
+	return reg_compare(db, base, cand, o, REG_SRC_AUTO, out, err, errlen);
+}
+
+/* ih_regress_compare reading its samples from where SRC says. */
+int reg_compare(sqlite3 *db, int64_t base, int64_t cand, const struct ih_regress_opts *o, enum reg_source src,
+		json_t **out, char *err, size_t errlen)
+{
 	struct ih_regress_opts def;
 	struct reg_run rb = { 0 }, rc = { 0 };
 	struct reg_history hist = { 0 };
@@ -231,7 +242,7 @@ int ih_regress_compare(sqlite3 *db, int64_t base, int64_t cand, const struct ih_
 	    ((o->metrics & IH_REG_STEAL) && json_array_append_new(metrics, json_string("steal"))))
 		goto oom;
 	if (o->metrics & (IH_REG_P50 | IH_REG_P99)) {
-		if (reg_load_run(db, base, &rb, err, errlen) || reg_load_run(db, cand, &rc, err, errlen) ||
+		if (reg_load(db, base, src, &rb, err, errlen) || reg_load(db, cand, src, &rc, err, errlen) ||
 		    reg_history_load(db, base, cand, &hist, err, errlen))
 			goto end;
 		r = reg_hops(db, &rb, &rc, o, &hist, hops, regs, err, errlen);
@@ -253,11 +264,14 @@ int ih_regress_compare(sqlite3 *db, int64_t base, int64_t cand, const struct ih_
 			goto oom;
 	if (!hrun)
 		goto oom;
-	res = json_pack("{s:O,s:O,s:O,s:{s:f,s:O,s:f,s:I,s:i,s:i,s:i,s:f,s:f},s:O,s:O,s:O,s:b}", "baseline", jb,
-			"candidate", jc, "history", hrun, "options", "threshold_pct", o->threshold_pct, "metrics", metrics,
-			"confidence", o->confidence, "seed", (json_int_t)o->seed, "resamples", REG_RESAMPLES,
-			"blocks", REG_BLOCKS, "min_samples", REG_MIN_SAMPLES, "floor_ns", REG_FLOOR_NS, "floor_steal_pct",
-			REG_FLOOR_STEAL_PCT, "hops", hops, "steal", steal, "regressions", regs, "regressed", nreg > 0);
+	res = json_pack("{s:O,s:O,s:O,s:{s:f,s:O,s:f,s:I,s:i,s:i,s:i,s:f,s:f,s:{s:o,s:o}},s:O,s:O,s:O,s:b}",
+			"baseline", jb, "candidate", jc, "history", hrun, "options", "threshold_pct", o->threshold_pct,
+			"metrics", metrics, "confidence", o->confidence, "seed", (json_int_t)o->seed, "resamples",
+			REG_RESAMPLES, "blocks", REG_BLOCKS, "min_samples", REG_MIN_SAMPLES, "floor_ns", REG_FLOOR_NS,
+			"floor_steal_pct", REG_FLOOR_STEAL_PCT, "samples", "baseline",
+			rb.source ? json_string(rb.source) : json_null(), "candidate",
+			rc.source ? json_string(rc.source) : json_null(),
+			"hops", hops, "steal", steal, "regressions", regs, "regressed", nreg > 0);
 	if (!res)
 		goto oom;
 	*out = res;

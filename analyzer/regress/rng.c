@@ -41,36 +41,6 @@ void reg_rng_seed(struct reg_rng *r, uint64_t seed, const char *a, const char *b
 	r->has_spare = 0;
 }
 
-static uint64_t reg_rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t reg_next(struct reg_rng *r)
-{
-	uint64_t *s = r->s, res = reg_rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = reg_rotl(s[3], 45);
-	return res;
-}
-
-/* Uniform in (0, 1): never 0, so logs are finite. */
-static double reg_uniform(struct reg_rng *r)
-{
-	return ((double)(reg_next(r) >> 11) + 0.5) * 0x1.0p-53;
-}
-
-/* Index uniform in [0, n). */
-size_t reg_index(struct reg_rng *r, size_t n)
-{
-	return (size_t)(reg_uniform(r) * (double)n) % n;
-}
-
 /* Standard normal (Marsaglia's polar method). */
 static double reg_normal(struct reg_rng *r)
 {

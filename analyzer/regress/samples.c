@@ -1,7 +1,8 @@
 /*
  * analyzer/regress/samples.c - a run's samples: the per-interrupt duration columns
  * of the irq table (one scan per run), per path and hop, sorted and cut into
- * REG_BLOCKS spans of time.
+ * REG_BLOCKS spans of time: the per-interrupt path, for runs without
+ * hop_block rows (blocks.c reads those).
  */
 #include "config.h"
 #include "analyzer/regress/internal.h"
@@ -37,12 +38,23 @@ static int reg_vec_push(struct reg_vec *a, int64_t start, int64_t x)
 	return 0;
 }
 
+int reg_col(const char *name)
+{
+	for (int c = 0; c < REG_NCOLS; c++)
+		if (strcmp(reg_cols[c], name) == 0)
+			return c;
+	return -1;
+}
+
 static void reg_vec_free(struct reg_vec *a)
 {
 	free(a->v);
 	free(a->bv);
 	free(a->boff);
 	free(a->raw);
+	free(a->val);
+	free(a->cum);
+	free(a->tot);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -67,12 +79,15 @@ static int reg_sort(int64_t *a, size_t n, struct ih_order_pair *pairs)
 }
 
 /* Turns the loaded pairs into the sorted arrays, spans of [t0, t1] cut in
- * REG_BLOCKS: values are distributed to their span (counting sort), then
- * each span and the run's values are sorted (reg_sort).  -1 when out of
- * memory (A is then freed by the caller). */
-static int reg_vec_finish(struct reg_vec *a, int64_t t0, int64_t t1)
+ * REG_BLOCKS: hop_block's (ih_block_of), or when LEGACY the exact cuts of
+ * schema v6 and before.  Values are distributed to their span (counting
+ * sort), then each span and the run's values are sorted (reg_sort).  -1
+ * when out of memory (A is then freed by the caller). */
+static int reg_vec_finish(struct reg_vec *a, int64_t t0, int64_t t1, int legacy)
 {
 	uint64_t span = (uint64_t)(t1 - t0) / REG_BLOCKS + 1;
+	uint64_t u0 = ih_block_u(t0), u1 = ih_block_u(t1);
+	unsigned k = ih_block_shift(u0, u1);
 	size_t cnt[REG_BLOCKS] = { 0 }, off[REG_BLOCKS + 1], pos[REG_BLOCKS];
 	struct ih_order_pair *keys;
 
@@ -84,7 +99,8 @@ static int reg_vec_finish(struct reg_vec *a, int64_t t0, int64_t t1)
 	if (!a->v || !a->bv || !a->boff)
 		return -1;
 	for (size_t i = 0; i < a->n; i++) {
-		uint64_t b = (uint64_t)(a->raw[i].start - t0) / span;
+		uint64_t b = legacy ? (uint64_t)(a->raw[i].start - t0) / span
+				    : ih_block_of_slice(ih_block_u(a->raw[i].start) >> k, u0, u1, k);
 
 		a->raw[i].start = (int64_t)(b < REG_BLOCKS ? b : REG_BLOCKS - 1);
 		cnt[a->raw[i].start]++;
@@ -135,6 +151,8 @@ void reg_run_free(struct reg_run *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* Finds the path NAME of R (creating it when CREATE); NULL when absent or
+ * out of memory. */
 struct reg_path *reg_run_path(struct reg_run *r, const char *name, int create)
 {
 	struct reg_path *p;
@@ -158,8 +176,10 @@ struct reg_path *reg_run_path(struct reg_run *r, const char *name, int create)
 }
 
 /* Loads every hop sample of RUN (one scan of its irq rows), sorted and cut
- * into spans of time.  On failure returns -1 with err set and *out emptied. */
-int reg_load_run(sqlite3 *db, int64_t run, struct reg_run *out, char *err, size_t errlen)
+ * into spans of time (those of schemas/blocks.h, or when LEGACY the exact
+ * cuts of schema v6).  On failure returns -1 with err set and *out
+ * emptied. */
+int reg_load_run(sqlite3 *db, int64_t run, int legacy, struct reg_run *out, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t t0 = INT64_MAX, t1 = INT64_MIN;
@@ -200,8 +220,9 @@ int reg_load_run(sqlite3 *db, int64_t run, struct reg_run *out, char *err, size_
 	st = NULL;
 	for (size_t i = 0; i < out->npaths; i++)
 		for (size_t c = 0; c < REG_NCOLS; c++)
-			if (reg_vec_finish(&out->paths[i].col[c], t0, t1))
+			if (reg_vec_finish(&out->paths[i].col[c], t0, t1, legacy))
 				goto oom;
+	out->source = "irq";
 	return 0;
 oom:
 	reg_err(err, errlen, "out of memory reading the interrupts of run %" PRId64, run);

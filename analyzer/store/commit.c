@@ -97,6 +97,7 @@ void ih_store_destroy(struct ih_store *st)
 		st->runs = r->next;
 		free(r->cur);
 		free(r->uuid);
+		store_blocks_free(r->blocks);
 		for (int p = 0; p < IH_PATH_COUNT_; p++)
 			for (int h = 0; h < IH_HOP_COUNT_; h++) {
 				ih_hist_fini(&r->hist[p][h]);

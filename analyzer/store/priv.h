@@ -6,9 +6,11 @@
  *   writer.c   the writer thread, its bounded batch queue, irq row inserts
  *   order.c    each hop's (duration, irq_id) pairs, written in sorted parts
  *              into hop_order
- *   tables.c   a run's histograms, percentiles, steal tables and run row
+  *   tables.c   a run's histograms, percentiles, steal tables and run row
  *   commit.c   the last hop-order parts, indexes and COMMIT; rollback and
  *              freeing
+ *   blocks.c   each hop's histogram per span of time (hop_block), for the
+ *              regression verdicts
  *   testpoint.c the test hook's shipped (no-op) definition
  */
 #ifndef IH_STORE_PRIV_H
@@ -31,6 +33,8 @@
  * 1 MiB per hop at most, so memory stays flat with the trace's size while
  * a hop of 10 M interrupts still has only ~150 parts for readers to merge. */
 #define STORE_ORDER_PART ((size_t)1 << 16)
+
+struct store_blocks;
 
 struct store_batch {
 	struct store_batch *next;
@@ -61,6 +65,7 @@ struct ih_store_run {
 	uint64_t path_irqs[IH_PATH_COUNT_], path_complete[IH_PATH_COUNT_];
 	struct ih_hist hist[IH_PATH_COUNT_][IH_HOP_COUNT_];
 	struct store_order order[IH_PATH_COUNT_][IH_HOP_COUNT_];
+	struct store_blocks *blocks;	/* blocks.c; NULL until the first row */
 };
 
 struct ih_store {
@@ -115,4 +120,13 @@ int store_order_flush(struct ih_store_run *run, int path, int hop, char *err, si
 /* order.c: adds ROW's hop durations to RUN's hop order; -1 with err set.
  * Writer thread, holding dbmu. */
 int store_order_add(struct ih_store_run *run, const struct ih_rec_row *row, char *err, size_t errlen);
+
+/* blocks.c: adds ROW's hops to RUN's per-slice histograms (hop_block);
+ * -1 with err set when out of memory.  The thread that queues rows. */
+int store_blocks_add(struct ih_store_run *run, const struct ih_rec_row *row, char *err, size_t errlen);
+/* blocks.c: writes RUN's hop_block rows; -1 with err set.  Caller holds
+ * dbmu. */
+int store_blocks_write(struct ih_store_run *run, char *err, size_t errlen);
+/* blocks.c: frees what store_blocks_add built (NULL is accepted). */
+void store_blocks_free(struct store_blocks *b);
 #endif

@@ -99,6 +99,7 @@ struct ih_store_run *ih_store_run_begin(struct ih_store *st, const char *trace, 
 int ih_store_add_irq(struct ih_store_run *run, const struct ih_rec_row *row, char *err, size_t errlen);
 
 /* Writes what the run holds besides its interrupts: hop_hist, hop_summary,
+ * hop_block (each hop per span of time, schemas/blocks.h),
  * path_summary, vcpu, steal, pcpu_stat and lock_stat (from STEAL, finished,
  * may be NULL), completes the run row from INFO and fills *res.  Returns 0,
  * or -1 with err set (the caller must then destroy the store: nothing is

@@ -1,7 +1,8 @@
 /*
  * analyzer/store/tables.c - what a run holds besides its interrupts: the
  * histograms (hop_hist, hop_summary, path_summary), the percentiles
- * (hop_pct), the steal tables (vcpu, steal, pcpu_stat, lock_stat) and the
+ * (hop_pct), the per-span histograms (hop_block, blocks.c), the steal
+ * tables (vcpu, steal, pcpu_stat, lock_stat) and the
  * completed run row.  Written by the decoding thread under dbmu.
  */
 #include "config.h"
@@ -324,6 +325,7 @@ int ih_store_run_finish(struct ih_store_run *run, const struct ih_store_run_info
 		return -1;
 	pthread_mutex_lock(&st->dbmu);
 	if (store_write_hists(run, err, errlen) || store_write_pct(run, err, errlen) ||
+	    store_blocks_write(run, err, errlen) ||
 	    store_write_steal(run, info, steal, err, errlen) ||
 	    store_update_run(run, info, err, errlen))
 		goto end;

@@ -168,6 +168,8 @@ int ih_store_add_irq(struct ih_store_run *run, const struct ih_rec_row *row, cha
 			return -1;
 		}
 	}
+	if (store_blocks_add(run, row, err, errlen))
+		return -1;
 	run->irqs++;
 	run->path_irqs[row->path]++;
 	if (row->complete)

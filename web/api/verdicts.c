@@ -92,8 +92,9 @@ static int compare_verdicts_compute(struct ih_web_request *req, int64_t a, int64
 }
 
 /*
- * Verdicts cache.  A verdict reads every interrupt of both runs and
- * bootstraps (about 2 s for two runs of a million interrupts), while
+ * Verdicts cache.  A verdict reads both runs' hop_block rows and
+ * bootstraps (tens of ms for two runs of a million interrupts; runs
+ * analyzed before schema v7 are read from irq, about 3 s), while
  * everything else of /api/compare costs milliseconds; committed runs never
  * change, so the server keeps the last IH_WEB_VCACHE answers, keyed by the
  * pair and by the run table's (max(id), count(*)): a new or deleted run
