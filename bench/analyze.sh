@@ -20,7 +20,10 @@
 #   7. a folder of 8 traces (a relay tree of 8 hosts): `irqhop analyze
 #      FOLDER` (several traces at once, one writer) against the traces
 #      analyzed one by one (`irqhop analyze TRACE --jobs 1` each, as before
-#      parallel decoding; and with parallel decoding of each), interleaved.
+#      parallel decoding; and with parallel decoding of each), interleaved;
+#   8. /api/compare's first request and `irqhop regress` for the big run
+#      against a second one (IH_BENCH_AN_BIG2 seconds, default 40), from
+#      hop_block against the per-interrupt path (bench/compare.sh).
 # Nothing passes or fails on time: every figure is printed next to the
 # reference measured in the same run.  IH_BENCH_AN_SMALL / IH_BENCH_AN_BIG
 # (recording seconds, default 4 and 50) tune the traces, IH_BENCH_AN_IRQS
@@ -48,9 +51,9 @@ T=$IH_TMP
 say() { printf '%s\n' "$*"; }
 
 say "== Analyzer: irqhop analyze against babeltrace2 -c sink.utils.dummy"
-for t in small:$SMALL_S big:$BIG_S; do
+for t in small:$SMALL_S big:$BIG_S big2:${IH_BENCH_AN_BIG2:-40}; do
 	name=${t%%:*} secs=${t##*:}
-	"$IRQHOP" record --scenario passthrough --rate 100000 --duration "$secs" --seed 11 \
+	"$IRQHOP" record --scenario passthrough --rate 100000 --duration "$secs" --seed "$([ "$name" = big2 ] && echo 12 || echo 11)" \
 		--output "$T/$name" > "$T/rec-$name.out" 2>&1
 	if ! grep -q "(0 events discarded)" "$T/rec-$name.out"; then
 		say "warning: the $name trace lost events: $(tail -n 1 "$T/rec-$name.out")"
@@ -202,3 +205,8 @@ print('median: the folder at once is x%.2f the events/s of one by one (--jobs 1)
 PY
 cmp_out=$(python3 "$top_srcdir/tests/lib/dbsame.py" "$T/fm.sqlite" "$T/f1.sqlite" | tail -n 1)
 say "the folder at once against one by one, same database content: $cmp_out"
+
+# 8. Compare's first request and regress on two big runs.
+cp "$T/big.sqlite" "$T/cmp.sqlite"
+"$IRQHOP" analyze "$T/big2" --db "$T/cmp.sqlite" > /dev/null 2>&1
+IH_BENCH_CMP_DB=$T/cmp.sqlite IH_BENCH_CMP_TRIALS=$TRIALS IH_BENCH_CMP_TMP=$T/cmp bash "$top_srcdir/bench/compare.sh" "$top_builddir"
