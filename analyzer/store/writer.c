@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 const char store_ins_irq_sql[] =
 	"INSERT INTO irq (run_id, irq_id, path, source, vector, pcpu, vcpu, start_ns, "
@@ -109,6 +110,13 @@ void *store_writer_main(void *arg)
 		pthread_cond_signal(&st->space);
 	}
 	pthread_mutex_unlock(&st->lock);
+	/* Read by the committing thread only after pthread_join. */
+	{
+		struct timespec ts;
+
+		if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+			st->times.writer_cpu_s = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	}
 	return NULL;
 }
 
