@@ -309,6 +309,16 @@ int main(void)
 	ih_store_destroy(st);
 	is_u64(q1("SELECT count(*) * 100 + max(id) FROM run"), 102, "replace: only the new run is left");
 	is_u64(q1("SELECT count(*) FROM irq"), 1, "replace: the old run's rows are gone");
+	/* The store's connection does not enforce foreign keys: it deletes
+	 * the old run's rows itself, in every table referencing run. */
+	is_u64(q1("SELECT (SELECT count(*) FROM hop_order WHERE run_id = 1) + (SELECT count(*) FROM hop_hist WHERE "
+		  "run_id = 1) + (SELECT count(*) FROM hop_summary WHERE run_id = 1) + (SELECT count(*) FROM hop_pct "
+		  "WHERE run_id = 1) + (SELECT count(*) FROM path_summary WHERE run_id = 1)"), 0,
+	       "replace: none of the old run's hop orders, histograms, summaries and percentiles is left");
+	is_u64(q1("SELECT count(*) FROM sqlite_schema m, pragma_foreign_key_list(m.name) f WHERE m.type = 'table' "
+		  "AND NOT (f.\"table\" = 'run' AND f.\"to\" = 'id' AND f.on_delete = 'CASCADE')"), 0,
+	       "every foreign key of the schema references run(id) ON DELETE CASCADE (what the store's "
+	       "replace deletes)");
 
 	/* Abandoned run (an error elsewhere): destroy without finish rolls back. */
 	st = ih_store_open(dbpath, err, sizeof(err));
