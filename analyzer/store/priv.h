@@ -33,11 +33,10 @@
 #define STORE_ORDER_PART ((size_t)1 << 16)
 
 /* The irq INSERT (writer.c): STORE_IRQ_PARAMS parameters per row, and
- * STORE_INS_ROWS rows per step of the multi-row statement.  One step of
- * 32 rows costs SQLite what one row's step does once per statement
- * (opening cursors and the statement journal, the foreign-key check's
- * parent cursor, halting) 32 times less often: docs/benchmarks.md, "Writer
- * CPU per interrupt". */
+ * STORE_INS_ROWS rows per step of the multi-row statement.  A step of 32
+ * rows does what SQLite does once per statement (opening cursors and the
+ * transaction's savepoint, halting) 32 times less often: 28 % of the
+ * writer's instructions (docs/benchmarks.md, "Writer CPU per interrupt"). */
 #define STORE_IRQ_PARAMS 30
 #define STORE_INS_ROWS 32
 

@@ -154,7 +154,7 @@ static int insert_rows(struct ih_store *st, struct store_ins *ins, int64_t run_i
 		bind_row(ins, j, run_id, &rows[j]);
 	rc = sqlite3_step(ins->s);
 	/* The failed statement's changes: the rows it kept. */
-	*done = rc == SQLITE_DONE ? (size_t)ins->rows : (size_t)sqlite3_changes64(st->db);
+	*done = rc == SQLITE_DONE ? (size_t)ins->rows : (size_t)sqlite3_changes(st->db);
 	sqlite3_reset(ins->s);
 	return rc;
 }
