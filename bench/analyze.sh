@@ -209,4 +209,5 @@ say "the folder at once against one by one, same database content: $cmp_out"
 # 8. Compare's first request and regress on two big runs.
 cp "$T/big.sqlite" "$T/cmp.sqlite"
 "$IRQHOP" analyze "$T/big2" --db "$T/cmp.sqlite" > /dev/null 2>&1
+mkdir -p "$T/cmp"
 IH_BENCH_CMP_DB=$T/cmp.sqlite IH_BENCH_CMP_TRIALS=$TRIALS IH_BENCH_CMP_TMP=$T/cmp bash "$top_srcdir/bench/compare.sh" "$top_builddir"

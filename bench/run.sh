@@ -136,6 +136,9 @@ printf 'machine steal during the benchmark: %s%%\n' \
 	"$(awk -v a=$((steal1 - steal0)) -v b=$((total1 - total0)) 'BEGIN {printf "%.2f", 100 * a / (b > 0 ? b : 1)}')"
 # IH_BENCH_RUNTIME_ONLY=1 stops here (the runtime's sections only).
 [ "${IH_BENCH_RUNTIME_ONLY:-}" = 1 ] && exit 0
+say ""
+say "== Analyzer writer thread: CPU per interrupt (bench/ih-bench-writer, synthetic passthrough rows)"
+"$top_builddir/bench/ih-bench-writer" --irqs "${IH_BENCH_WR_IRQS:-1000000}" --trials "${IH_BENCH_WR_TRIALS:-3}"
 for extra in "$top_srcdir"/bench/analyze.sh "$top_srcdir"/bench/web.sh "$top_srcdir"/bench/regress.sh \
 		"$top_srcdir"/bench/kvm.sh; do
 	if [ -f "$extra" ]; then

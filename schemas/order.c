@@ -26,47 +26,63 @@ size_t ih_varint_put(uint8_t *p, uint64_t v)
 /* ---- sorting ------------------------------------------------------------- */
 
 /* Stable LSD radix sort of pairs by (dur_ns, irq_id): byte passes over
- * irq_id then dur_ns, low to high, skipping bytes that are the same in every
- * pair (durations and ids rarely use more than 5 of their 8 bytes). */
+ * irq_id then dur_ns, low to high, only over the bytes that differ between
+ * pairs (durations and ids rarely use more than 5 of their 8 bytes, and the
+ * ids of one part share their high bytes): one pass finds them (the OR and
+ * AND of every key: a byte is the same in every pair iff both agree on it),
+ * one more counts them, then one scatter pass per differing byte. */
 int ih_order_sort(struct ih_order_pair *a, size_t n)
 {
-	static const unsigned passes = 16;
 	size_t (*count)[256];
+	unsigned pass_key[16], pass_shift[16], npasses = 0;	/* key 0: irq_id, 1: dur_ns */
+	uint64_t or_id = 0, and_id = UINT64_MAX, or_dur = 0, and_dur = UINT64_MAX;
 	struct ih_order_pair *tmp, *src = a, *dst;
 	int ret = -1;
 
 	if (n < 2)
 		return 0;
-	count = calloc(passes, sizeof(*count));
+	for (size_t i = 0; i < n; i++) {
+		or_id |= a[i].irq_id;
+		and_id &= a[i].irq_id;
+		or_dur |= a[i].dur_ns;
+		and_dur &= a[i].dur_ns;
+	}
+	for (unsigned k = 0; k < 2; k++) {
+		uint64_t diff = k ? or_dur ^ and_dur : or_id ^ and_id;
+
+		for (unsigned b = 0; b < 8; b++) {
+			if ((diff >> (8 * b)) & 0xff) {
+				pass_key[npasses] = k;
+				pass_shift[npasses++] = 8 * b;
+			}
+		}
+	}
+	if (npasses == 0)
+		return 0;	/* every pair equal */
+	count = calloc(npasses, sizeof(*count));
 	tmp = malloc(n * sizeof(*tmp));
 	if (!count || !tmp)
 		goto end;
 	dst = tmp;
 	for (size_t i = 0; i < n; i++)
-		for (unsigned b = 0; b < 8; b++) {
-			count[b][(a[i].irq_id >> (8 * b)) & 0xff]++;
-			count[8 + b][(a[i].dur_ns >> (8 * b)) & 0xff]++;
-		}
-	for (unsigned pass = 0; pass < passes; pass++) {
-		unsigned shift = 8 * (pass % 8);
-		size_t pos = 0, *c = count[pass];
-		bool trivial = false;
+		for (unsigned p = 0; p < npasses; p++)
+			count[p][((pass_key[p] ? a[i].dur_ns : a[i].irq_id) >> pass_shift[p]) & 0xff]++;
+	for (unsigned p = 0; p < npasses; p++) {
+		unsigned shift = pass_shift[p];
+		size_t pos = 0, *c = count[p];
 
-		for (unsigned k = 0; k < 256; k++)
-			if (c[k] == n)
-				trivial = true;
-		if (trivial)
-			continue;
 		for (unsigned k = 0; k < 256; k++) {
 			size_t m = c[k];
 
 			c[k] = pos;
 			pos += m;
 		}
-		for (size_t i = 0; i < n; i++) {
-			uint64_t key = pass < 8 ? src[i].irq_id : src[i].dur_ns;
-
-			dst[c[(key >> shift) & 0xff]++] = src[i];
+		if (pass_key[p]) {
+			for (size_t i = 0; i < n; i++)
+				dst[c[(src[i].dur_ns >> shift) & 0xff]++] = src[i];
+		} else {
+			for (size_t i = 0; i < n; i++)
+				dst[c[(src[i].irq_id >> shift) & 0xff]++] = src[i];
 		}
 		src = dst;
 		dst = src == a ? tmp : a;

@@ -55,6 +55,122 @@ static struct ih_rec_row make_row(uint64_t id, int64_t delivery, bool complete)
 	return r;
 }
 
+/* Row I of the every-column test: each column NULL or set by its own
+ * pattern over I, so consecutive rows differ in which columns are NULL, in
+ * their paths and in broken_hop (the writer binds only what changed from
+ * the row before and inserts 32 rows per statement). */
+static struct ih_rec_row mixed_row(uint64_t i)
+{
+	struct ih_rec_row r;
+
+	memset(&r, 0, sizeof(r));
+	r.irq_id = i;
+	r.path = (enum ih_path)(1 + i % (IH_PATH_COUNT_ - 1));
+	r.start_ns = 1000000 + 7 * (int64_t)i;
+	r.complete = i % 3 != 0;
+	r.broken_hop = r.complete ? -1 : (int)(i % IH_HOP_TOTAL);
+	for (int c = 0; c < IH_COL_COUNT_; c++) {
+		if ((i * 7 + (uint64_t)c * 13) % 5 == 0)
+			continue;	/* NULL */
+		r.col[c] = (int64_t)(i * 31 + (uint64_t)c) % 97 == 0 ? 0 : (int64_t)(i * 1000 + (uint64_t)c);
+		r.set |= 1u << c;
+	}
+	return r;
+}
+
+/* irq columns by enum ih_col, for mixed_row's check. */
+static const char *const col_names[IH_COL_COUNT_] = {
+	[IH_HOP_DELIVERY] = "delivery_ns", [IH_HOP_SCHEDULE] = "schedule_ns", [IH_HOP_QUEUE] = "queue_ns",
+	[IH_HOP_ASSIST] = "assist_ns", [IH_HOP_CALLBACK] = "callback_ns", [IH_HOP_DEFER] = "defer_ns",
+	[IH_HOP_WORKER] = "worker_ns", [IH_HOP_INJECT] = "inject_ns", [IH_HOP_GUEST] = "guest_ns",
+	[IH_HOP_SIGNAL] = "signal_ns", [IH_HOP_WAKE] = "wake_ns", [IH_HOP_RUN] = "run_ns",
+	[IH_COL_TOTAL] = "total_ns", [IH_COL_SOURCE] = "source", [IH_COL_VECTOR] = "vector",
+	[IH_COL_PCPU] = "pcpu", [IH_COL_VCPU] = "vcpu", [IH_COL_ACK] = "ack_ns",
+	[IH_COL_SCHED_LOCK] = "sched_lock_wait_ns", [IH_COL_RUN_LOCK] = "run_lock_wait_ns",
+	[IH_COL_VM_LOCK] = "vm_lock_wait_ns", [IH_COL_TASK_PCPU] = "task_pcpu",
+	[IH_COL_ACK_PCPU] = "ack_pcpu", [IH_COL_WORKER] = "worker",
+};
+
+/* Compares every column of DB's irq rows of run RUN_ID with mixed_row(1..N)
+ * and hop_order's pair counts with the rows' hops; returns the number of
+ * mismatches (each one also printed as a diagnostic, the first 5). */
+static int check_mixed(const char *db_path, int64_t run_id, uint64_t n)
+{
+	char sql[2048];
+	size_t len;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	uint64_t want = 1;
+	int bad = 0;
+
+	len = (size_t)snprintf(sql, sizeof(sql), "SELECT irq_id, path, start_ns, complete, broken_hop");
+	for (int c = 0; c < IH_COL_COUNT_; c++)
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, ", %s", col_names[c]);
+	snprintf(sql + len, sizeof(sql) - len, " FROM irq WHERE run_id = %lld ORDER BY irq_id, start_ns",
+		 (long long)run_id);
+	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+		tap_diag("cannot read irq: %s", sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return 1;
+	}
+	for (; sqlite3_step(s) == SQLITE_ROW; want++) {
+		struct ih_rec_row r = mixed_row(want);
+		const unsigned char *bh = sqlite3_column_text(s, 4);
+		int wrong = -1;
+
+		if ((uint64_t)sqlite3_column_int64(s, 0) != r.irq_id)
+			wrong = 0;
+		else if (strcmp((const char *)sqlite3_column_text(s, 1), ih_cat_path_name(r.path)) != 0)
+			wrong = 1;
+		else if (sqlite3_column_int64(s, 2) != r.start_ns)
+			wrong = 2;
+		else if (sqlite3_column_int(s, 3) != r.complete)
+			wrong = 3;
+		else if (r.broken_hop < 0 ? bh != NULL
+			 : !bh || strcmp((const char *)bh, ih_cat_hop_name((enum ih_hop)r.broken_hop)) != 0)
+			wrong = 4;
+		for (int c = 0; wrong < 0 && c < IH_COL_COUNT_; c++) {
+			bool null = sqlite3_column_type(s, 5 + c) == SQLITE_NULL;
+
+			if (null != !ih_rec_row_has(&r, (enum ih_col)c) ||
+			    (!null && sqlite3_column_int64(s, 5 + c) != r.col[c]))
+				wrong = 5 + c;
+		}
+		if (wrong >= 0 && bad++ < 5)
+			tap_diag("irq %llu: column %s differs", (unsigned long long)want, sqlite3_column_name(s, wrong));
+	}
+	sqlite3_finalize(s);
+	if (want != n + 1) {
+		tap_diag("%llu irq rows, want %llu", (unsigned long long)want - 1, (unsigned long long)n);
+		bad++;
+	}
+	/* hop_order: as many pairs per (path, hop) as rows with that hop. */
+	for (int p = 1; p < IH_PATH_COUNT_; p++) {
+		for (int h = 0; h < IH_HOP_COUNT_; h++) {
+			uint64_t expect = 0, got = 0;
+
+			for (uint64_t i = 1; i <= n; i++) {
+				struct ih_rec_row r = mixed_row(i);
+
+				expect += (int)r.path == p && ih_rec_row_has(&r, (enum ih_col)h);
+			}
+			snprintf(sql, sizeof(sql), "SELECT coalesce(sum(count), 0) FROM hop_order WHERE run_id = %lld "
+				 "AND path = '%s' AND hop = '%s'", (long long)run_id, ih_cat_path_name((enum ih_path)p),
+				 ih_cat_hop_name((enum ih_hop)h));
+			if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+				got = (uint64_t)sqlite3_column_int64(s, 0);
+			sqlite3_finalize(s);
+			if (got != expect && bad++ < 5)
+				tap_diag("hop_order %s/%s: %llu pairs, want %llu", ih_cat_path_name((enum ih_path)p),
+					 ih_cat_hop_name((enum ih_hop)h), (unsigned long long)got,
+					 (unsigned long long)expect);
+		}
+	}
+	sqlite3_close(db);
+	return bad;
+}
+
 int main(void)
 {
 	char err[512];
@@ -193,6 +309,16 @@ int main(void)
 	ih_store_destroy(st);
 	is_u64(q1("SELECT count(*) * 100 + max(id) FROM run"), 102, "replace: only the new run is left");
 	is_u64(q1("SELECT count(*) FROM irq"), 1, "replace: the old run's rows are gone");
+	/* The store's connection does not enforce foreign keys: it deletes
+	 * the old run's rows itself, in every table referencing run. */
+	is_u64(q1("SELECT (SELECT count(*) FROM hop_order WHERE run_id = 1) + (SELECT count(*) FROM hop_hist WHERE "
+		  "run_id = 1) + (SELECT count(*) FROM hop_summary WHERE run_id = 1) + (SELECT count(*) FROM hop_pct "
+		  "WHERE run_id = 1) + (SELECT count(*) FROM path_summary WHERE run_id = 1)"), 0,
+	       "replace: none of the old run's hop orders, histograms, summaries and percentiles is left");
+	is_u64(q1("SELECT count(*) FROM sqlite_schema m, pragma_foreign_key_list(m.name) f WHERE m.type = 'table' "
+		  "AND NOT (f.\"table\" = 'run' AND f.\"to\" = 'id' AND f.on_delete = 'CASCADE')"), 0,
+	       "every foreign key of the schema references run(id) ON DELETE CASCADE (what the store's "
+	       "replace deletes)");
 
 	/* Abandoned run (an error elsewhere): destroy without finish rolls back. */
 	st = ih_store_open(dbpath, err, sizeof(err));
@@ -222,6 +348,62 @@ int main(void)
 		ok(st != NULL && access(p2, F_OK) == 0, "new database created (%s)", err);
 		ih_store_destroy(st);
 		ok(access(p2, F_OK) != 0, "never committed: the new file is removed again");
+	}
+
+	err[0] = '\0';
+	/* Every column of every row as given, whatever changes from one row
+	 * to the next, across multi-row statements, batches and a count that
+	 * is not a multiple of either. */
+	{
+		char p3[600];
+		enum { M = 3 * 1024 + 77 };
+
+		snprintf(p3, sizeof(p3), "%s/mixed.sqlite", dir);
+		st = ih_store_open(p3, err, sizeof(err));
+		sr = st ? ih_store_run_begin(st, "/traces/m", NULL, false, err, sizeof(err)) : NULL;
+		ok(sr != NULL, "mixed rows: run begun (%s)", err);
+		bad = 0;
+		for (uint64_t i = 1; sr && i <= M; i++) {
+			struct ih_rec_row r = mixed_row(i);
+
+			bad += ih_store_add_irq(sr, &r, err, sizeof(err)) != 0;
+		}
+		ok(sr && bad == 0 && ih_store_run_finish(sr, &run, NULL, &res, err, sizeof(err)) == 0 &&
+		   ih_store_commit(st, err, sizeof(err)) == 0, "mixed rows: committed (%s)", err);
+		ih_store_destroy(st);
+		is_u64(check_mixed(p3, 1, M), 0, "mixed rows: every column of the %d rows and every hop's pair "
+		       "count as given", M);
+
+		/* The same key twice, inside a multi-row statement: refused,
+		 * naming that interrupt, nothing committed. */
+		st = ih_store_open(p3, err, sizeof(err));
+		sr = st ? ih_store_run_begin(st, "/traces/d", NULL, false, err, sizeof(err)) : NULL;
+		bad = 0;
+		for (uint64_t i = 1; sr && i <= 100; i++) {
+			struct ih_rec_row r = mixed_row(i == 41 ? 40 : i);
+
+			bad += ih_store_add_irq(sr, &r, err, sizeof(err)) != 0;
+		}
+		ok(sr && bad == 0 && ih_store_run_finish(sr, &run, NULL, &res, err, sizeof(err)) == 0,
+		   "duplicate key: rows queued (%s)", err);
+		err[0] = '\0';
+		ok(st && ih_store_commit(st, err, sizeof(err)) != 0 && strstr(err, "cannot insert interrupt 40:"),
+		   "duplicate key refused, naming the interrupt: %s", err);
+		ih_store_destroy(st);
+		is_u64(q1("SELECT count(*) FROM run"), 1, "duplicate key: nothing committed (the first database)");
+		{
+			sqlite3 *db = NULL;
+			sqlite3_stmt *s = NULL;
+			int64_t runs = -1;
+
+			if (sqlite3_open_v2(p3, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+			    sqlite3_prepare_v2(db, "SELECT count(*) * 1000000 + (SELECT count(*) FROM irq) FROM run",
+					       -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+				runs = sqlite3_column_int64(s, 0);
+			sqlite3_finalize(s);
+			sqlite3_close(db);
+			is_u64(runs, 1000000 + M, "duplicate key: the mixed database still holds its one run only");
+		}
 	}
 
 	/* Unwritable paths fail at open, naming the database. */

@@ -77,7 +77,7 @@ void ih_store_destroy(struct ih_store *st)
 	store_stop_writer(st);
 	if (st->in_txn)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	sqlite3_finalize(st->ins_irq);
+	store_finalize_inserts(st);
 	sqlite3_close(st->db);
 	if (st->created && !st->committed && st->path) {
 		/* Nothing of ours is in it: leave no schema-only file behind. */

@@ -35,6 +35,29 @@
 #define STORE_ORDER_PART ((size_t)1 << 16)
 
 struct store_blocks;
+/* The irq INSERT (writer.c): STORE_IRQ_PARAMS parameters per row, and
+ * STORE_INS_ROWS rows per step of the multi-row statement.  A step of 32
+ * rows does what SQLite does once per statement (opening cursors and the
+ * transaction's savepoint, halting) 32 times less often: 28 % of the
+ * writer's instructions (docs/benchmarks.md, "Writer CPU per interrupt"). */
+#define STORE_IRQ_PARAMS 30
+#define STORE_INS_ROWS 32
+
+/* What one parameter of an INSERT was last bound to: SQLite keeps bindings
+ * across sqlite3_reset(), so a value equal to the one bound before (NULL
+ * columns of the path, vector, run_id, the path's name) is not bound again. */
+struct store_bound {
+	int64_t v;		/* STORE_BOUND_INT */
+	const char *text;	/* STORE_BOUND_TEXT: a static string, by pointer */
+	enum { STORE_BOUND_NONE, STORE_BOUND_NULL, STORE_BOUND_INT, STORE_BOUND_TEXT } kind;
+};
+
+/* A prepared irq INSERT of ROWS rows and what its parameters hold. */
+struct store_ins {
+	sqlite3_stmt *s;
+	int rows;
+	struct store_bound bound[STORE_INS_ROWS * STORE_IRQ_PARAMS];
+};
 
 struct store_batch {
 	struct store_batch *next;
@@ -74,7 +97,7 @@ struct ih_store {
 	bool created;		/* the file did not exist before ih_store_open */
 	bool committed;
 	bool in_txn;
-	sqlite3_stmt *ins_irq;
+	struct store_ins ins_one, ins_many;	/* writer.c: 1 and STORE_INS_ROWS rows */
 	pthread_mutex_t dbmu;	/* the connection, shared by both threads */
 	struct ih_store_run *runs;
 
@@ -96,15 +119,16 @@ struct ih_store {
 /* open.c: runs SQL; -1 with err set ("database P: WHAT: why").  Caller holds
  * dbmu (or the writer is not running). */
 int store_exec(struct ih_store *st, const char *sql, const char *what, char *err, size_t errlen);
-/* open.c: deletes run ID (cascading to its rows).  -1 with err set.  Caller
- * holds dbmu (or is the only thread). */
+/* open.c: deletes run ID and its rows in every table referencing run(id)
+ * (the store's connection does not enforce foreign keys).  -1 with err set.
+ * Caller holds dbmu (or is the only thread). */
 int store_delete_run(struct ih_store *st, int64_t id, char *err, size_t errlen);
 
-/* writer.c: the irq INSERT statement (prepared by ih_store_open). */
-extern const char store_ins_irq_sql[];
-/* writer.c: inserts one row of run RUN_ID; returns an SQLite result code
- * (SQLITE_DONE on success).  Caller holds dbmu. */
-int store_insert_row(struct ih_store *st, int64_t run_id, const struct ih_rec_row *r);
+/* writer.c: prepares the irq INSERTs (ins_one, ins_many); -1 with err set
+ * ("database P: cannot prepare: why").  Before the writer starts. */
+int store_prepare_inserts(struct ih_store *st, char *err, size_t errlen);
+/* writer.c: finalizes them (NULL statements accepted).  Cannot fail. */
+void store_finalize_inserts(struct ih_store *st);
 /* writer.c: the writer thread's body (ARG: the store). */
 void *store_writer_main(void *arg);
 /* writer.c: hands RUN's batch being filled to the writer, waiting for

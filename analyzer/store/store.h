@@ -110,9 +110,14 @@ int ih_store_run_finish(struct ih_store_run *run, const struct ih_store_run_info
 /* Seconds spent by ih_store_commit() (for the sink's INFO log and the
  * benchmarks): waiting for the writer to drain the queue, writing the last
  * hop-order parts and the indexes of schemas/indexes.sql, and the COMMIT
- * itself (with SQLite's WAL checkpoint). */
+ * itself (with SQLite's WAL checkpoint); and the writer thread's CPU time
+ * (bench/writer.c reports it per interrupt). */
 struct ih_store_times {
 	double drain_s, index_s, commit_s;
+	/* CPU seconds of the writer thread over its whole life (its inserts
+	 * and hop-order parts; CLOCK_THREAD_CPUTIME_ID, read as it exits): set
+	 * once ih_store_commit() joined it, 0 before. */
+	double writer_cpu_s;
 };
 const struct ih_store_times *ih_store_times(const struct ih_store *st);
 
