@@ -111,7 +111,7 @@ analyzer_libihregress_la_SOURCES = analyzer/regress/regress.c analyzer/regress/r
 	analyzer/regress/bootstrap.c analyzer/regress/history.c analyzer/regress/hops.c analyzer/regress/blocks.c \
 	analyzer/regress/steal.c
 analyzer_libihregress_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
-analyzer_libihregress_la_LIBADD = schemas/libihdb.la $(SQLITE_LIBS) $(JANSSON_LIBS) -lm
+analyzer_libihregress_la_LIBADD = schemas/libihdb.la $(SQLITE_LIBS) $(JANSSON_LIBS) -lm -lpthread
 
 # irqhop analyze --live net://HOST: follows live sessions of lttng-relayd
 # through src.ctf.lttng-live and commits one run per session when it ends.

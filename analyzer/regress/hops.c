@@ -7,56 +7,132 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Adds to OBJ the verdict of percentile q (name "p50"/"p99") of B against
- * C, and to REGS an entry when it regressed.  Returns 1 when regressed, 0
- * when not, -1 when out of memory. */
-static int reg_metric(json_t *obj, json_t *regs, const char *path, const char *hop, const char *name, double q,
-		      const struct reg_vec *b, const struct reg_vec *c, const struct ih_regress_opts *o,
-		      double *scratch, uint32_t *w, const struct reg_history *hist)
+/* One bootstrapped metric: its inputs and, once computed, its interval.
+ * Each is seeded by its own (path, hop, metric), so computing them on
+ * several threads gives the very intervals of one thread. */
+struct reg_task {
+	const char *path, *hop, *name;
+	double q;
+	const struct reg_vec *b, *c;
+	double lo, hi, sd;
+	int k;
+};
+
+/* The interval of T (all of its inputs read-only; SCRATCH of REG_RESAMPLES,
+ * W of REG_BLOCKS are the caller's).  Cannot fail. */
+static void reg_task_run(struct reg_task *t, const struct ih_regress_opts *o, const struct reg_history *hist,
+			 double *scratch, uint32_t *w)
 {
+	struct reg_rng rng;
+
+	t->sd = reg_history_sd(hist, t->path, t->hop, t->q > 0.5, &t->k);
+	reg_rng_seed(&rng, o->seed, t->path, t->hop, t->name);
+	for (size_t i = 0; i < REG_RESAMPLES; i++) {
+		double bb = reg_replicate(&rng, t->b, t->q, w), cc = reg_replicate(&rng, t->c, t->q, w);
+
+		/* Run-to-run noise, on the scale it was measured on. */
+		if (t->sd > 0)
+			cc = reg_inv(reg_fwd(cc) + M_SQRT2 * t->sd * reg_student(&rng, t->k - 1));
+		scratch[i] = 100.0 * (cc - bb) / fmax(bb, REG_FLOOR_NS);
+	}
+	reg_interval(scratch, REG_RESAMPLES, o->confidence, &t->lo, &t->hi);
+}
+
+struct reg_pool {
+	struct reg_task *t;
+	size_t n;
+	atomic_size_t next;
+	const struct ih_regress_opts *o;
+	const struct reg_history *hist;
+	atomic_int oom;
+};
+
+/* A worker: takes tasks in turn until none is left.  Never fails (out of
+ * memory for its buffers: it sets oom and stops; the caller then runs what
+ * is left itself). */
+static void *reg_pool_main(void *arg)
+{
+	struct reg_pool *p = arg;
+	double *scratch = malloc(REG_RESAMPLES * sizeof(double));
+	uint32_t w[REG_BLOCKS];
+	size_t i;
+
+	if (!scratch) {
+		atomic_store(&p->oom, 1);
+		return NULL;
+	}
+	while ((i = atomic_fetch_add(&p->next, 1)) < p->n)
+		reg_task_run(&p->t[i], p->o, p->hist, scratch, w);
+	free(scratch);
+	return NULL;
+}
+
+/* Computes every task's interval on up to the CPUs' number of threads (the
+ * bootstraps are most of a comparison's time).  Returns 0, or -1 when out
+ * of memory. */
+static int reg_tasks_run(struct reg_task *t, size_t n, const struct ih_regress_opts *o,
+			 const struct reg_history *hist)
+{
+	struct reg_pool p = { .t = t, .n = n, .o = o, .hist = hist };
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	pthread_t th[8];
+	int nth = 0;
+
+	atomic_init(&p.next, 0);
+	atomic_init(&p.oom, 0);
+	for (; n > 1 && nth + 1 < ncpu && nth < 8 && (size_t)nth + 1 < n; nth++)
+		if (pthread_create(&th[nth], NULL, reg_pool_main, &p))
+			break;
+	reg_pool_main(&p);	/* this thread too */
+	for (int i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	/* A task taken is done: only when every thread lacked its buffers is
+	 * one left. */
+	return atomic_load(&p.next) < n ? -1 : 0;
+}
+
+/* Adds to OBJ the verdict of task T (percentile T->q, "p50"/"p99", of B
+ * against C; its interval computed when both have enough samples), and to
+ * REGS an entry when it regressed.  Returns 1 when regressed, 0 when not,
+ * -1 when out of memory. */
+static int reg_metric(json_t *obj, json_t *regs, const struct reg_task *t, const struct ih_regress_opts *o)
+{
+	const struct reg_vec *b = t->b, *c = t->c;
 	json_t *m;
 	const char *verdict;
-	double bq, cq, delta_pct, lo, hi, sd;
-	struct reg_rng rng;
-	int regressed = 0, k = 0;
+	double bq, cq, delta_pct;
+	int regressed = 0;
 
-	bq = (double)reg_quantile(b, q);
-	cq = (double)reg_quantile(c, q);
+	bq = (double)reg_quantile(b, t->q);
+	cq = (double)reg_quantile(c, t->q);
 	delta_pct = 100.0 * (cq - bq) / fmax(bq, REG_FLOOR_NS);
 	if (b->n < REG_MIN_SAMPLES || c->n < REG_MIN_SAMPLES) {
 		m = json_pack("{s:I,s:f,s:n,s:s}", "delta_ns", (json_int_t)(cq - bq), "delta_pct",
 			      reg_round(delta_pct), "ci_pct", "verdict", "insufficient");
 	} else {
-		sd = reg_history_sd(hist, path, hop, q > 0.5, &k);
-		reg_rng_seed(&rng, o->seed, path, hop, name);
-		for (size_t i = 0; i < REG_RESAMPLES; i++) {
-			double bb = reg_replicate(&rng, b, q, w), cc = reg_replicate(&rng, c, q, w);
-
-			/* Run-to-run noise, on the scale it was measured on. */
-			if (sd > 0)
-				cc = reg_inv(reg_fwd(cc) + M_SQRT2 * sd * reg_student(&rng, k - 1));
-			scratch[i] = 100.0 * (cc - bb) / fmax(bb, REG_FLOOR_NS);
-		}
-		reg_interval(scratch, REG_RESAMPLES, o->confidence, &lo, &hi);
-		verdict = reg_verdict(lo, hi, o->threshold_pct);
+		verdict = reg_verdict(t->lo, t->hi, o->threshold_pct);
 		regressed = strcmp(verdict, "regressed") == 0;
 		m = json_pack("{s:I,s:f,s:[f,f],s:s,s:s,s:o,s:i}", "delta_ns", (json_int_t)(cq - bq), "delta_pct",
-			      reg_round(delta_pct), "ci_pct", reg_round(lo), reg_round(hi), "verdict", verdict,
+			      reg_round(delta_pct), "ci_pct", reg_round(t->lo), reg_round(t->hi), "verdict", verdict,
 			      "resampled", b->nb >= REG_MIN_BLOCKS && c->nb >= REG_MIN_BLOCKS ? "spans" :
 			      b->nb >= REG_MIN_BLOCKS || c->nb >= REG_MIN_BLOCKS ? "mixed" : "interrupts",
-			      "run_noise_pct", sd >= 0 ? json_real(reg_round(100.0 * sd)) : json_null(),
-			      "history_runs", k);
+			      "run_noise_pct", t->sd >= 0 ? json_real(reg_round(100.0 * t->sd)) : json_null(),
+			      "history_runs", t->k);
 		if (m && regressed &&
-		    json_array_append_new(regs, json_pack("{s:s,s:s,s:s,s:f,s:[f,f]}", "path", path, "hop", hop,
-							  "metric", name, "delta_pct", reg_round(delta_pct),
-							  "ci_pct", reg_round(lo), reg_round(hi))))
+		    json_array_append_new(regs, json_pack("{s:s,s:s,s:s,s:f,s:[f,f]}", "path", t->path, "hop",
+							  t->hop, "metric", t->name, "delta_pct",
+							  reg_round(delta_pct), "ci_pct", reg_round(t->lo),
+							  reg_round(t->hi))))
 			regressed = -1;
 	}
-	if (!m || json_object_set_new(obj, name, m))
+	if (!m || json_object_set_new(obj, t->name, m))
 		return -1;
 	return regressed;
 }
@@ -106,14 +182,13 @@ int reg_hops(sqlite3 *db, const struct reg_run *rb, const struct reg_run *rc, co
 		    const struct reg_history *hist, json_t *hops, json_t *regs, char *err, size_t errlen)
 {
 	const struct reg_run *runs[2] = { rb, rc };
-	double *scratch = malloc(REG_RESAMPLES * sizeof(double));
-	uint32_t w[REG_BLOCKS];
-	json_t **items = NULL;
-	size_t nitems = 0, cap = 0;
+	struct reg_task *tasks = NULL;
+	json_t **items = NULL, **owner = NULL;
+	size_t nitems = 0, cap = 0, ntasks = 0, tcap = 0;
 	int nreg = 0;
 
-	if (!scratch)
-		goto oom;
+	/* First the rows and the metrics to bootstrap, then every bootstrap at
+	 * once (reg_tasks_run), then the verdicts, in the same order. */
 	for (int side = 0; side < 2; side++) {
 		for (size_t i = 0; i < runs[side]->npaths; i++) {
 			const char *path = runs[side]->paths[i].name;
@@ -126,7 +201,6 @@ int reg_hops(sqlite3 *db, const struct reg_run *rb, const struct reg_run *rc, co
 			for (size_t c = 0; c < REG_NCOLS; c++) {
 				const struct reg_vec *b = pb ? &pb->col[c] : NULL, *v = pc ? &pc->col[c] : NULL;
 				json_t *h;
-				int r;
 
 				if ((!b || !b->n) && (!v || !v->n))
 					continue;
@@ -157,14 +231,57 @@ int reg_hops(sqlite3 *db, const struct reg_run *rb, const struct reg_run *rc, co
 							goto oom;
 						continue;
 					}
-					r = reg_metric(h, regs, path, reg_cols[c], name, m ? 0.99 : 0.50, b, v, o,
-						       scratch, w, hist);
-					if (r < 0)
-						goto oom;
-					nreg += r;
+					if (ntasks == tcap) {
+						struct reg_task *nt = realloc(tasks, (tcap = tcap ? tcap * 2 : 64) * sizeof(*nt));
+						json_t **no = nt ? realloc(owner, tcap * sizeof(*no)) : NULL;
+
+						if (nt)
+							tasks = nt;
+						if (!no)
+							goto oom;
+						owner = no;
+					}
+					memset(&tasks[ntasks], 0, sizeof(tasks[ntasks]));
+					tasks[ntasks].path = path;
+					tasks[ntasks].hop = reg_cols[c];
+					tasks[ntasks].name = name;
+					tasks[ntasks].q = m ? 0.99 : 0.50;
+					tasks[ntasks].b = b;
+					tasks[ntasks].c = v;
+					owner[ntasks++] = h;
 				}
 			}
 		}
+	}
+	{
+		/* Only tasks with enough samples are bootstrapped. */
+		size_t nboot = 0;
+		struct reg_task *boot = NULL;
+
+		for (size_t i = 0; i < ntasks; i++)
+			nboot += tasks[i].b->n >= REG_MIN_SAMPLES && tasks[i].c->n >= REG_MIN_SAMPLES;
+		if (nboot && !(boot = malloc(nboot * sizeof(*boot))))
+			goto oom;
+		nboot = 0;
+		for (size_t i = 0; i < ntasks; i++)
+			if (tasks[i].b->n >= REG_MIN_SAMPLES && tasks[i].c->n >= REG_MIN_SAMPLES)
+				boot[nboot++] = tasks[i];
+		if (nboot && reg_tasks_run(boot, nboot, o, hist)) {
+			free(boot);
+			goto oom;
+		}
+		nboot = 0;
+		for (size_t i = 0; i < ntasks; i++)
+			if (tasks[i].b->n >= REG_MIN_SAMPLES && tasks[i].c->n >= REG_MIN_SAMPLES)
+				tasks[i] = boot[nboot++];
+		free(boot);
+	}
+	for (size_t i = 0; i < ntasks; i++) {
+		int r = reg_metric(owner[i], regs, &tasks[i], o);
+
+		if (r < 0)
+			goto oom;
+		nreg += r;
 	}
 	if (nitems)
 		qsort(items, nitems, sizeof(*items), reg_cmp_hop);
@@ -179,13 +296,15 @@ int reg_hops(sqlite3 *db, const struct reg_run *rb, const struct reg_run *rc, co
 		items[i] = NULL;
 	}
 	free(items);
-	free(scratch);
+	free(tasks);
+	free(owner);
 	return nreg;
 oom:
 	for (size_t i = 0; i < nitems; i++)
 		json_decref(items[i]);
 	free(items);
-	free(scratch);
+	free(tasks);
+	free(owner);
 	reg_err(err, errlen, "out of memory comparing runs");
 	return -1;
 }

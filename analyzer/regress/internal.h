@@ -249,8 +249,18 @@ int reg_hops(sqlite3 *db, const struct reg_run *rb, const struct reg_run *rc, co
 
 /* ---- steal.c: steal verdicts ---- */
 
-/* Builds the "steal" object.  Returns the number of regressions (0 or
- * more), or -1 with err set. */
-int reg_steal(sqlite3 *db, int64_t base, int64_t cand, const struct ih_regress_opts *o, json_t **out,
-		     json_t *regs, char *err, size_t errlen);
+/* Both runs' steal windows by guest kind, read by reg_steal_load (the only
+ * part that reads the database, so reg_steal_eval may run on another
+ * thread than the connection's). */
+#define REG_KINDS 2
+struct reg_steal_data {
+	struct reg_steal b[REG_KINDS], c[REG_KINDS];
+};
+/* Returns 0, or -1 with err set; D is then to be freed all the same. */
+int reg_steal_load(sqlite3 *db, int64_t base, int64_t cand, struct reg_steal_data *d, char *err, size_t errlen);
+/* Builds the "steal" object from D.  Returns the number of regressions (0
+ * or more), or -1 with err set. */
+int reg_steal_eval(const struct reg_steal_data *d, const struct ih_regress_opts *o, json_t **out, json_t *regs,
+		   char *err, size_t errlen);
+void reg_steal_free(struct reg_steal_data *d);
 #endif

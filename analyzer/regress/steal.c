@@ -57,7 +57,6 @@ static double reg_steal_boot(struct reg_rng *r, const struct reg_steal *s)
 	return w > 0 ? 100.0 * a / w : 0.0;
 }
 
-#define REG_KINDS 2
 static const char *const reg_kinds[REG_KINDS] = { "idle", "busy" };
 
 /* Loads the steal windows of RUN by guest kind.  Returns 0 (kinds may be
@@ -96,17 +95,34 @@ static int reg_load_steal(sqlite3 *db, int64_t run, struct reg_steal *s, char *e
 
 /* Builds the "steal" object.  Returns the number of regressions (0 or
  * more), or -1 with err set. */
-int reg_steal(sqlite3 *db, int64_t base, int64_t cand, const struct ih_regress_opts *o, json_t **out,
-		     json_t *regs, char *err, size_t errlen)
+int reg_steal_load(sqlite3 *db, int64_t base, int64_t cand, struct reg_steal_data *d, char *err, size_t errlen)
 {
-	struct reg_steal sb[REG_KINDS] = { { 0 } }, sc[REG_KINDS] = { { 0 } };
+	memset(d, 0, sizeof(*d));
+	if (reg_load_steal(db, base, d->b, err, errlen) || reg_load_steal(db, cand, d->c, err, errlen))
+		return -1;
+	return 0;
+}
+
+void reg_steal_free(struct reg_steal_data *d)
+{
+	for (int k = 0; k < REG_KINDS; k++) {
+		free(d->b[k].stolen);
+		free(d->b[k].wall);
+		free(d->c[k].stolen);
+		free(d->c[k].wall);
+	}
+	memset(d, 0, sizeof(*d));
+}
+
+int reg_steal_eval(const struct reg_steal_data *sd, const struct ih_regress_opts *o, json_t **out, json_t *regs,
+		   char *err, size_t errlen)
+{
+	const struct reg_steal *sb = sd->b, *sc = sd->c;
 	double *scratch = NULL;
 	json_t *guests = NULL;
 	int nreg = -1, any = 0;
 
 	*out = NULL;
-	if (reg_load_steal(db, base, sb, err, errlen) || reg_load_steal(db, cand, sc, err, errlen))
-		goto end;
 	for (int k = 0; k < REG_KINDS; k++)
 		any |= sb[k].n && sc[k].n;
 	if (!any) {
@@ -191,11 +207,5 @@ oom:
 end:
 	json_decref(guests);
 	free(scratch);
-	for (int k = 0; k < REG_KINDS; k++) {
-		free(sb[k].stolen);
-		free(sb[k].wall);
-		free(sc[k].stolen);
-		free(sc[k].wall);
-	}
 	return nreg;
 }
