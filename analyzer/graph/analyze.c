@@ -540,7 +540,7 @@ int ih_analyze_traces(char *const *traces, int ntraces, const struct ih_analyze_
 
 		for (int i = 0; i < an_found.n; i++)
 			runs += an_found.t[i].kernel_of < 0;
-		if (runs > 1 && o->jobs > 1) {
+		if (runs > 1 && o->jobs > 1 && an_parallel_usable()) {
 			/* Several traces at once, one writer (parallel.c): it
 			 * prints its own failures. */
 			ret = an_one_isolated(NULL, 0, runs, o) ? 1 : 0;

@@ -188,6 +188,31 @@ end:
 	return ret;
 }
 
+static const char *par_tmpdir(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	return t && *t ? t : "/tmp";
+}
+
+/* A new folder for the groups' links in $TMPDIR (or /tmp) into BUF.  -1
+ * (errno set) when none can be made. */
+static int par_mkdtemp(char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/irqhop-analyze-XXXXXX", par_tmpdir());
+	return mkdtemp(buf) ? 0 : -1;
+}
+
+bool an_parallel_usable(void)
+{
+	char tmp[PATH_MAX];
+
+	if (par_mkdtemp(tmp, sizeof(tmp)))
+		return false;
+	rmdir(tmp);
+	return true;
+}
+
 /* Splits the files into at most JOBS groups of about equal bytes and makes
  * each group's folders of links.  Sets p->nchild (0: nothing to split, the
  * single graph is as good).  Returns 0, or -1 after printing the error. */
@@ -221,16 +246,14 @@ static int par_groups(struct par_run *p, int jobs, bool single_ok)
 		p->files[i].group = g;
 		load[g] += p->files[i].bytes;
 	}
-	{
-		const char *tmpdir = getenv("TMPDIR");
-
-		snprintf(p->tmp, sizeof(p->tmp), "%s/irqhop-analyze-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
-		if (!mkdtemp(p->tmp)) {
-			fprintf(stderr, AN_PREFIX "cannot create a folder in %s: %s\n",
-				tmpdir && *tmpdir ? tmpdir : "/tmp", strerror(errno));
-			p->tmp[0] = '\0';
-			return -1;
+	if (par_mkdtemp(p->tmp, sizeof(p->tmp))) {
+		p->tmp[0] = '\0';
+		if (!single_ok) {
+			p->nchild = 0;	/* no room for the links: one graph does without */
+			return 0;
 		}
+		fprintf(stderr, AN_PREFIX "cannot create a folder in %s: %s\n", par_tmpdir(), strerror(errno));
+		return -1;
 	}
 	if (!(p->child = calloc((size_t)p->nchild, sizeof(*p->child)))) {
 		fprintf(stderr, AN_PREFIX "out of memory\n");

@@ -62,6 +62,10 @@ void an_last_line(FILE *f, char *buf, size_t len);
  * out of memory. */
 bt_value *an_sink_params(const char *trace, const char *db, const char *label, const char *window, bool replace);
 
+/* parallel.c: whether parallel decoding can make its link folders (in
+ * $TMPDIR, else /tmp).  Without, each trace takes one graph.  Never fails. */
+bool an_parallel_usable(void);
+
 /* parallel.c: analyzes every trace of an_found (grouped in sessions) into
  * o->db, up to o->jobs decoding processes at once over several traces
  * (one per trace, or more when there are fewer traces than jobs), every
