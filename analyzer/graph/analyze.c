@@ -333,18 +333,7 @@ static int an_one(struct an_trace *t, int idx, int n, const char *db, const char
 		goto end;
 	}
 done:
-	{
-		double dt = (double)ih_now_ns() / 1e9 - t0;
-
-		printf("irqhop analyze: run %" PRId64 " in %s: %" PRIu64 " irqs (%" PRIu64
-		       " incomplete), %" PRIu64 " events (%" PRIu64 " discarded) in %.2f s (%.2f M events/s)",
-		       result.run_id, db, result.irqs, result.incomplete, result.events, result.discarded, dt,
-		       dt > 0 ? (double)result.events / dt / 1e6 : 0.0);
-		if (result.replaced)
-			printf(", replacing run %" PRId64, result.replaced);
-		printf("\n");
-		fflush(stdout);
-	}
+	an_print_run(&result, db, (double)ih_now_ns() / 1e9 - t0);
 	ret = 0;
 end:
 	an_graph_fini(&g);
@@ -384,6 +373,31 @@ void an_last_line(FILE *f, char *buf, size_t len)
 			buf[n] = '\0';
 		}
 	}
+}
+
+void an_print_run(const struct ih_sink_result *res, const char *db, double dt)
+{
+	printf("irqhop analyze: run %" PRId64 " in %s: %" PRIu64 " irqs (%" PRIu64
+	       " incomplete), %" PRIu64 " events (%" PRIu64 " discarded) in %.2f s (%.2f M events/s)",
+	       res->run_id, db, res->irqs, res->incomplete, res->events, res->discarded, dt,
+	       dt > 0 ? (double)res->events / dt / 1e6 : 0.0);
+	if (res->replaced)
+		printf(", replacing run %" PRId64, res->replaced);
+	printf("\n");
+	fflush(stdout);
+}
+
+void an_print_signal(const char *trace, int sig, FILE *errf)
+{
+	char why[512];
+	size_t k;
+
+	an_last_line(errf, why, sizeof(why));
+	/* Babeltrace decorates its assertion line: keep the words. */
+	for (k = 0; why[k] && !isalnum((unsigned char)why[k]); k++)
+		;
+	fprintf(stderr, AN_PREFIX "cannot read trace %s: libbabeltrace2 died of signal %d (%s)%s%s\n", trace, sig,
+		strsignal(sig), why[k] ? ": " : "", why + k);
 }
 
 /* LTTng writes a session with a kernel channel as SESSION/kernel and
@@ -481,16 +495,7 @@ static int an_one_isolated(struct an_trace *t, int idx, int n, const struct ih_a
 			fwrite(buf, 1, k, stderr);
 		ret = WEXITSTATUS(status) == 0 ? 0 : -1;
 	} else {
-		char why[512];
-		size_t k;
-		int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-
-		an_last_line(errf, why, sizeof(why));
-		/* Babeltrace decorates its assertion line: keep the words. */
-		for (k = 0; why[k] && !isalnum((unsigned char)why[k]); k++)
-			;
-		fprintf(stderr, AN_PREFIX "cannot read trace %s: libbabeltrace2 died of signal %d (%s)%s%s\n",
-			t ? t->dir : "(several)", sig, strsignal(sig), why[k] ? ": " : "", why + k);
+		an_print_signal(t ? t->dir : "(several)", WIFSIGNALED(status) ? WTERMSIG(status) : 0, errf);
 		if (!existed)
 			an_unlink_db(o->db);
 	}

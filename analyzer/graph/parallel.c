@@ -36,7 +36,6 @@
 
 #include <babeltrace2/babeltrace.h>
 #include <assert.h>
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -724,21 +723,13 @@ static void par_report(struct par_run *p)
 	for (int pass = 0; pass < 2; pass++) {
 		for (int g = 0; g < p->nchild; g++) {
 			struct par_child *c = &p->child[g];
-			char why[512];
-			size_t k;
 
 			if (pass == 0 && WIFEXITED(c->status) && WEXITSTATUS(c->status) != 0) {
 				par_copy_err(p, c);
 				return;
 			}
 			if (pass == 1 && WIFSIGNALED(c->status) && WTERMSIG(c->status) != SIGKILL) {
-				int sig = WTERMSIG(c->status);
-
-				an_last_line(c->err, why, sizeof(why));
-				for (k = 0; why[k] && !isalnum((unsigned char)why[k]); k++)
-					;
-				fprintf(stderr, AN_PREFIX "cannot read trace %s: libbabeltrace2 died of signal %d (%s)%s%s\n",
-					p->dirs[0], sig, strsignal(sig), why[k] ? ": " : "", why + k);
+				an_print_signal(p->dirs[0], WTERMSIG(c->status), c->err);
 				return;
 			}
 		}
@@ -994,6 +985,7 @@ static int many_batch(const struct ih_analyze_opts *o, struct many_trace *tr, in
 	pthread_t th[64];
 	char err[1024];
 	int failed = 0, nth = 0;
+	bool any_ok = false;
 
 	/* Every child of the batch first, before any thread (ih_store_open
 	 * starts the writer): those of traces not yet replayed wait on their
@@ -1027,31 +1019,18 @@ static int many_batch(const struct ih_analyze_opts *o, struct many_trace *tr, in
 	pthread_mutex_destroy(&b.mu);
 	pthread_cond_destroy(&b.turn);
 	for (int i = 0; i < n; i++)
-		if (tr[i].ok)
-			break;
-		else if (i == n - 1)
-			goto end;	/* nothing to commit */
+		any_ok |= tr[i].ok;
+	if (!any_ok)
+		goto end;	/* nothing to commit */
 	if (ih_store_commit(b.store, err, sizeof(err))) {
 		fprintf(stderr, AN_PREFIX "%s\n", err);
 		for (int i = 0; i < n; i++)
 			tr[i].ok = false;
 		goto end;
 	}
-	for (int i = 0; i < n; i++) {
-		struct ih_sink_result *res = &tr[i].result;
-		double dt = tr[i].t1 - tr[i].t0;
-
-		if (!tr[i].ok)
-			continue;
-		printf("irqhop analyze: run %" PRId64 " in %s: %" PRIu64 " irqs (%" PRIu64
-		       " incomplete), %" PRIu64 " events (%" PRIu64 " discarded) in %.2f s (%.2f M events/s)",
-		       res->run_id, o->db, res->irqs, res->incomplete, res->events, res->discarded, dt,
-		       dt > 0 ? (double)res->events / dt / 1e6 : 0.0);
-		if (res->replaced)
-			printf(", replacing run %" PRId64, res->replaced);
-		printf("\n");
-	}
-	fflush(stdout);
+	for (int i = 0; i < n; i++)
+		if (tr[i].ok)
+			an_print_run(&tr[i].result, o->db, tr[i].t1 - tr[i].t0);
 end:
 	ih_store_destroy(b.store);
 	for (int i = 0; i < n; i++) {

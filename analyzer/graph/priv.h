@@ -57,6 +57,13 @@ void an_print_error(const char *what, const char *trace);
 int an_find_plugin(const char *name, const bt_plugin **out);
 /* analyze.c: the last non-empty line of F into BUF.  Never fails. */
 void an_last_line(FILE *f, char *buf, size_t len);
+/* analyze.c: the summary line of a committed run RES on stdout (DT: its
+ * seconds).  Never fails. */
+void an_print_run(const struct ih_sink_result *res, const char *db, double dt);
+/* analyze.c: the one line for a decoding process that signal SIG killed
+ * while reading TRACE, with the library's last line from ERRF (its stderr,
+ * e.g. an assertion).  Never fails. */
+void an_print_signal(const char *trace, int sig, FILE *errf);
 
 /* analyze.c: the sink's parameters; NULL (after printing the error) when
  * out of memory. */

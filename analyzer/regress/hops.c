@@ -26,12 +26,15 @@ struct reg_task {
 };
 
 /* The interval of T (all of its inputs read-only; SCRATCH of REG_RESAMPLES,
- * W of REG_BLOCKS are the caller's).  Cannot fail. */
+ * W of REG_BLOCKS are the caller's); none when a side has too few samples
+ * (the verdict is "insufficient").  Cannot fail. */
 static void reg_task_run(struct reg_task *t, const struct ih_regress_opts *o, const struct reg_history *hist,
 			 double *scratch, uint32_t *w)
 {
 	struct reg_rng rng;
 
+	if (t->b->n < REG_MIN_SAMPLES || t->c->n < REG_MIN_SAMPLES)
+		return;
 	t->sd = reg_history_sd(hist, t->path, t->hop, t->q > 0.5, &t->k);
 	reg_rng_seed(&rng, o->seed, t->path, t->hop, t->name);
 	for (size_t i = 0; i < REG_RESAMPLES; i++) {
@@ -253,29 +256,8 @@ int reg_hops(sqlite3 *db, const struct reg_run *rb, const struct reg_run *rc, co
 			}
 		}
 	}
-	{
-		/* Only tasks with enough samples are bootstrapped. */
-		size_t nboot = 0;
-		struct reg_task *boot = NULL;
-
-		for (size_t i = 0; i < ntasks; i++)
-			nboot += tasks[i].b->n >= REG_MIN_SAMPLES && tasks[i].c->n >= REG_MIN_SAMPLES;
-		if (nboot && !(boot = malloc(nboot * sizeof(*boot))))
-			goto oom;
-		nboot = 0;
-		for (size_t i = 0; i < ntasks; i++)
-			if (tasks[i].b->n >= REG_MIN_SAMPLES && tasks[i].c->n >= REG_MIN_SAMPLES)
-				boot[nboot++] = tasks[i];
-		if (nboot && reg_tasks_run(boot, nboot, o, hist)) {
-			free(boot);
-			goto oom;
-		}
-		nboot = 0;
-		for (size_t i = 0; i < ntasks; i++)
-			if (tasks[i].b->n >= REG_MIN_SAMPLES && tasks[i].c->n >= REG_MIN_SAMPLES)
-				tasks[i] = boot[nboot++];
-		free(boot);
-	}
+	if (ntasks && reg_tasks_run(tasks, ntasks, o, hist))
+		goto oom;
 	for (size_t i = 0; i < ntasks; i++) {
 		int r = reg_metric(owner[i], regs, &tasks[i], o);
 

@@ -256,7 +256,8 @@ int sink_event(struct ih_sink *sink, const bt_message *msg)
 			ev.str[SINK_STR_TASKLET_MODE] = string_member(payload, "tasklet_mode");
 			ev.str[SINK_STR_NOTIFIER_MODE] = string_member(payload, "notifier_mode");
 		}
-		if (e->kdecode)
+		/* In-process only a kernel run reads them (sink_apply). */
+		if (e->kdecode && (sink->ship || run->kernel))
 			sink_kernel_decode(e, event, &ev);
 	}
 	if (sink->ship)

@@ -495,7 +495,6 @@ static int replay_class(struct ih_replay *r, struct replay_child *ch, const stru
 static int replay_stream(struct ih_replay *r, const struct ih_ship_hdr *h, struct cur *c)
 {
 	struct sink_trace_desc d;
-	const unsigned char *uuid;
 
 	memset(&d, 0, sizeof(d));
 	d.key = (const void *)(uintptr_t)(h->trace + 1);
@@ -505,9 +504,7 @@ static int replay_stream(struct ih_replay *r, const struct ih_ship_hdr *h, struc
 	d.created = get_str(c);
 	d.name = get_str(c);
 	d.has_uuid = get_u8(c);
-	uuid = c->p;
 	get(c, d.uuid, 16);
-	(void)uuid;
 	d.stream_name = get_str(c);
 	if (c->bad)
 		return replay_fail(r, "malformed decoded stream");
