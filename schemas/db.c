@@ -215,6 +215,7 @@ int ih_db_open_ro(const char *path, sqlite3 **out, char *err, size_t errlen)
 		goto error;
 	}
 	sqlite3_busy_timeout(db, 10000);
+	sqlite3_exec(db, "PRAGMA mmap_size = 1073741824", NULL, NULL, NULL);
 	if (db_user_version(db, path, &v, err, errlen))
 		goto error;
 	if (v == 0) {

@@ -444,6 +444,47 @@ int main(void)
 		ok(cover >= trials * 85 / 100, "95 %% intervals cover a null change in %d of %d trials", cover, trials);
 	}
 
+	/* hop_block rows are read straight onto hop_hist's grid: a bucket
+	 * bound off the grid, or outside the hop's minimum and maximum, is
+	 * corruption, named by its row. */
+	{
+		/* (257, 20), (301, 20): on the grid ([256, 257] and [300, 301]). */
+		static const char good[] = "X'8102142c14'", offgrid[] = "X'8102142b14'";
+		int64_t ga = add_run("grid-a", "h"), gb = add_run("grid-b", "h"), gc = add_run("grid-c", "h"),
+			gd = add_run("grid-d", "h");
+		char sql[512], e[512] = "";
+		json_t *h, *want = json_pack("{s:s,s:s}", "baseline", "hop_block", "candidate", "hop_block");
+
+		for (int i = 0; i < 4; i++) {
+			int64_t r = i == 0 ? ga : i == 1 ? gb : i == 2 ? gc : gd;
+
+			snprintf(sql, sizeof(sql),
+				 "INSERT INTO hop_summary VALUES (%lld, 'p', 'delivery', 40, 11160, 257, %d);"
+				 "INSERT INTO hop_block VALUES (%lld, 'p', 'delivery', 0, 0, 10, 40, %s);",
+				 (long long)r, i == 3 ? 290 : 301, (long long)r, i == 2 ? offgrid : good);
+			exec(sql);
+		}
+		ih_regress_opts_default(&o);
+		o.metrics = IH_REG_P50 | IH_REG_P99;
+		res = compare(ga, gb, &o);
+		h = json_array_get(json_object_get(res, "hops"), 0);
+		ok(res && json_equal(json_object_get(json_object_get(res, "options"), "samples"), want) &&
+		   json_integer_value(json_object_get(json_object_get(h, "baseline"), "p50_ns")) == 257 &&
+		   json_integer_value(json_object_get(json_object_get(h, "candidate"), "p99_ns")) == 301,
+		   "hop_block on the grid: read, p50 257 and p99 301");
+		json_decref(res);
+		json_decref(want);
+		res = NULL;
+		ok(ih_regress_compare(db, ga, gc, &o, &res, e, sizeof(e)) != 0 && !res &&
+		   strstr(e, "hop_block row p/delivery block 0 is corrupt"),
+		   "a bucket bound off the grid (300) is corrupt: %s", e);
+		e[0] = '\0';
+		ok(ih_regress_compare(db, gd, ga, &o, &res, e, sizeof(e)) != 0 && !res &&
+		   strstr(e, "hop_block row p/delivery block 0 is corrupt"),
+		   "a bucket above the hop's maximum is corrupt: %s", e);
+		ih_regress_opts_default(&o);
+	}
+
 	sqlite3_close(db);
 	unlink(dbpath);
 	{

@@ -10,6 +10,8 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 /* Routes PATH through the real table; returns the handler's pattern or
@@ -136,6 +138,63 @@ int main(void)
 		ok(j && strcmp(json_string_value(j), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd") == 0,
 		   "surrogate replaced");
 		json_decref(j);
+	}
+
+	/* JSON text written by hand (the CDFs of /api/compare): numbers as
+	 * JSON parses them back, fractions to 12 decimals, exactly rounded */
+	{
+		static const struct { uint64_t num, den; const char *want; } fr[] = {
+			{ 0, 7, "0" }, { 7, 7, "1" }, { 1, 0, "0" }, { 1, 2, "0.5" }, { 1, 3, "0.333333333333" },
+			{ 2, 3, "0.666666666667" }, { 1, 8, "0.125" }, { 1, 1000000000000000ull, "0" },
+			{ 1, 2000000000000ull, "0.000000000001" }, { 999999999999999ull, 1000000000000000ull, "1" },
+			{ 948455, 948456, "0.999998945655" }, { UINT64_MAX - 1, UINT64_MAX, "1" },
+			{ 1, 948456, "0.000001054345" },
+		};
+		struct ih_web_text t = { 0 };
+		int good = 1, parsed = 1;
+
+		for (size_t i = 0; i < sizeof(fr) / sizeof(fr[0]); i++) {
+			t.len = 0;
+			ih_web_text_frac(&t, fr[i].num, fr[i].den);
+			if (!t.s || strcmp(t.s, fr[i].want) != 0) {
+				tap_diag("%llu / %llu: got %s, want %s", (unsigned long long)fr[i].num,
+					 (unsigned long long)fr[i].den, t.s ? t.s : "(nothing)", fr[i].want);
+				good = 0;
+			}
+		}
+		ok(good, "fractions: 12 decimals rounded to nearest, 0 and 1 plain, no trailing zeros");
+		/* Every fraction k / n of a CDF parses back within 1e-12 of it. */
+		for (uint64_t n = 1; n <= 2000 && parsed; n += 37)
+			for (uint64_t k = 0; k <= n && parsed; k++) {
+				json_t *v;
+
+				t.len = 0;
+				ih_web_text_frac(&t, k, n);
+				v = json_loads(t.s, JSON_DECODE_ANY, NULL);
+				parsed = v && json_is_number(v) &&
+					 fabs(json_number_value(v) - (double)k / (double)n) <= 1e-12;
+				json_decref(v);
+			}
+		ok(parsed, "every k / n (n up to 2000) parses back as a JSON number within 1e-12");
+		t.len = 0;
+		ih_web_text_put(&t, "[", 1);
+		ih_web_text_i64(&t, INT64_MIN);
+		ih_web_text_put(&t, ",", 1);
+		ih_web_text_i64(&t, 0);
+		ih_web_text_put(&t, ",", 1);
+		ih_web_text_i64(&t, INT64_MAX);
+		ih_web_text_put(&t, ",", 1);
+		{
+			json_t *s = json_string("a\"b");
+
+			ih_web_text_json(&t, s);
+			json_decref(s);
+		}
+		ih_web_text_put(&t, "]", 1);
+		ok(!t.oom && strcmp(t.s, "[-9223372036854775808,0,9223372036854775807,\"a\\\"b\"]") == 0,
+		   "integers at both ends and an escaped string: %s", t.s);
+		ih_web_text_free(&t);
+		ok(!t.s && !t.len && !t.cap, "freed text is empty again");
 	}
 
 	/* embedded assets: every page and script is there, with a known type */

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 #include "analyzer/regress/internal.h"
+#include "analyzer/store/hist.h"
 #include "schemas/order.h"
 #include "schemas/percentile.h"
 
@@ -15,158 +16,117 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One (path, hop) being read: its spans' (hi_ns, count) pairs, span i's
- * pairs at off[i] .. off[i + 1] - 1. */
+/*
+ * One (path, hop) being read, straight into the matrix the bootstrap reads:
+ * span i's count in bucket j goes to cnt[(j - jlo) * IH_BLOCKS + i], for
+ * the buckets jlo .. jlo + nr - 1 of hop_hist's grid (analyzer/store/hist.h)
+ * that the hop's exact minimum and maximum (hop_summary) bound; a span's
+ * pair whose bucket lies outside, or whose upper bound is not one of the
+ * grid's, is corruption.  reg_acc_finish then drops the buckets no span
+ * has and makes the counts cumulative, in place, so the matrix becomes
+ * the vector's cum: no pair lists, no merge of the spans' buckets, and the
+ * least fresh memory (on a VM each new page costs about as much as
+ * reading a hundred pairs).
+ */
 struct reg_acc {
-	uint64_t *hi;
-	uint32_t *cnt;
-	size_t n, cap;
-	size_t *off;
-	size_t nb, bcap;
+	uint32_t *cnt;		/* nr * IH_BLOCKS, zeroed */
+	size_t jlo, nr, nb;	/* nb: spans read so far (columns 0 .. nb - 1) */
 	uint64_t max;
-	uint64_t *u, *t;	/* reg_acc_finish's scratch, cap entries each */
 };
 
-static void reg_acc_free(struct reg_acc *a)
+/* Starts a (path, hop) whose values lie in MIN .. MAX.  1 when MIN > MAX
+ * (corrupt), -1 when out of memory. */
+static int reg_acc_start(struct reg_acc *a, uint64_t min, uint64_t max)
 {
-	free(a->hi);
-	free(a->cnt);
-	free(a->off);
-	free(a->u);
-	free(a->t);
+	size_t jhi;
+
+	if (min > max)
+		return 1;
+	a->jlo = ih_hist_index(min);
+	jhi = ih_hist_index(max);
+	a->nr = jhi - a->jlo + 1;
+	a->nb = 0;
+	a->max = max;
+	a->cnt = calloc(a->nr * IH_BLOCKS, sizeof(*a->cnt));
+	return a->cnt ? 0 : -1;
 }
 
-static int reg_acc_push(struct reg_acc *a, uint64_t hi, uint64_t cnt)
-{
-	if (a->n == a->cap) {
-		/* One hop's pairs (reused for the next): ~30 000 for a run of
-		 * 1 M interrupts. */
-		size_t cap = a->cap ? a->cap * 2 : 32768;
-		uint64_t *h = realloc(a->hi, cap * sizeof(*h)), *u, *t;
-		uint32_t *c;
-
-		if (!h)
-			return -1;
-		a->hi = h;
-		c = realloc(a->cnt, cap * sizeof(*c));
-		if (!c)
-			return -1;
-		a->cnt = c;
-		/* The scratch only needs room, not the contents. */
-		free(a->u);
-		free(a->t);
-		a->u = u = malloc(cap * sizeof(*u));
-		a->t = t = malloc(cap * sizeof(*t));
-		if (!u || !t)
-			return -1;
-		a->cap = cap;
-	}
-	a->hi[a->n] = hi;
-	a->cnt[a->n] = (uint32_t)cnt;
-	a->n++;
-	return 0;
-}
-
-/* Starts a span in A.  -1 when out of memory. */
-static int reg_acc_span(struct reg_acc *a)
-{
-	if (a->nb + 2 > a->bcap) {
-		size_t cap = a->bcap ? a->bcap * 2 : 64;
-		size_t *o = realloc(a->off, cap * sizeof(*o));
-
-		if (!o)
-			return -1;
-		a->off = o;
-		a->bcap = cap;
-	}
-	a->off[a->nb++] = a->n;
-	a->off[a->nb] = a->n;
-	return 0;
-}
-
-/* Decodes one hop_block blob (COUNT values) into A as a new span.  1 when
- * the blob is malformed or does not hold COUNT values, -1 when out of
- * memory. */
+/* Decodes one hop_block blob (COUNT values) into A as its next span.  1
+ * when the blob is malformed, does not hold COUNT values, or a bucket is
+ * not on the grid between the hop's minimum and maximum. */
 static int reg_acc_blob(struct reg_acc *a, const uint8_t *p, size_t len, uint64_t count)
 {
 	const uint8_t *end = p + len;
 	uint64_t hi = 0, sum = 0;
+	size_t i = a->nb;
 
-	if (reg_acc_span(a))
-		return -1;
+	if (i == IH_BLOCKS)
+		return 1;
+	a->nb++;
 	while (p < end) {
 		uint64_t d, c;
+		size_t j;
 
 		if (ih_varint_get(&p, end, &d) || ih_varint_get(&p, end, &c) || !c || c > UINT32_MAX ||
-		    (a->n > a->off[a->nb - 1] && !d))
+		    (sum && !d) || d > UINT64_MAX - hi)
 			return 1;
 		hi += d;
 		sum += c;
-		if (reg_acc_push(a, hi, c))
-			return -1;
+		j = ih_hist_index(hi);
+		if (ih_hist_bucket_hi(j) != hi || j < a->jlo || j - a->jlo >= a->nr)
+			return 1;
+		a->cnt[(j - a->jlo) * IH_BLOCKS + i] = (uint32_t)c;
 	}
-	a->off[a->nb] = a->n;
 	return sum == count ? 0 : 1;
 }
 
-/* Builds X's buckets from A's spans: the union of their buckets (merged
- * span by span, each is ascending), then each span's cumulative counts.
- * -1 when out of memory. */
+/* Makes X's buckets of A's matrix, which X takes: the buckets some span
+ * has, ascending, with each span's cumulative counts (cum[k * nb + i]) and
+ * their totals.  -1 when out of memory (the matrix is freed). */
 static int reg_acc_finish(struct reg_acc *a, struct reg_vec *x)
 {
-	uint64_t *u = a->u, *t = a->t;
-	size_t nu = 0;
+	uint32_t run[IH_BLOCKS] = { 0 }, row[IH_BLOCKS];
+	uint32_t *cum = a->cnt;
+	uint64_t total = 0;
+	size_t nb = a->nb, k = 0;
 
-	if (!a->n)
-		return 0;
-	for (size_t i = 0; i < a->nb; i++) {
-		size_t p = 0, q = a->off[i], nt = 0;
-		uint64_t *swap;
-
-		while (p < nu || q < a->off[i + 1]) {
-			if (q == a->off[i + 1] || (p < nu && u[p] < a->hi[q]))
-				t[nt++] = u[p++];
-			else if (p == nu || a->hi[q] < u[p])
-				t[nt++] = a->hi[q++];
-			else
-				t[nt++] = u[p++], q++;
-		}
-		swap = u;
-		u = t;
-		t = swap;
-		nu = nt;
-	}
-	x->nk = nu;
-	x->nb = a->nb;
-	x->val = malloc((nu ? nu : 1) * sizeof(*x->val));
-	x->tot = calloc(nu ? nu : 1, sizeof(*x->tot));
-	x->cum = calloc((nu ? nu : 1) * (a->nb ? a->nb : 1), sizeof(*x->cum));
-	if (!x->val || !x->tot || !x->cum)
+	a->cnt = NULL;
+	x->val = malloc(a->nr * sizeof(*x->val));
+	x->tot = malloc(a->nr * sizeof(*x->tot));
+	if (!x->val || !x->tot) {
+		free(cum);
 		return -1;
-	for (size_t j = 0; j < nu; j++)
-		x->val[j] = (int64_t)ih_pct_bucket_value(u[j], a->max);
-	for (size_t i = 0; i < a->nb; i++) {
-		size_t j = 0;
-
-		for (size_t q = a->off[i]; q < a->off[i + 1]; q++) {
-			while (u[j] < a->hi[q])
-				j++;
-			x->cum[j * a->nb + i] = (uint32_t)a->cnt[q];
-		}
 	}
-	for (size_t j = 0; j < nu; j++) {
+	/* Row k of the result (nb wide) never lies after row j of the matrix
+	 * (IH_BLOCKS wide, k <= j): compacted in place, each row read before
+	 * it is written. */
+	for (size_t j = 0; j < a->nr; j++) {
 		uint64_t s = 0;
 
-		for (size_t i = 0; i < a->nb; i++) {
-			if (j)
-				x->cum[j * a->nb + i] += x->cum[(j - 1) * a->nb + i];
-			s += x->cum[j * a->nb + i];
-		}
-		x->tot[j] = s;
+		for (size_t i = 0; i < nb; i++)
+			s += row[i] = cum[j * IH_BLOCKS + i];
+		if (!s)
+			continue;
+		for (size_t i = 0; i < nb; i++)
+			cum[k * nb + i] = run[i] += row[i];
+		total += s;
+		x->tot[k] = total;
+		x->val[k] = (int64_t)ih_pct_bucket_value(ih_hist_bucket_hi(a->jlo + j), a->max);
+		k++;
 	}
-
-	x->n = nu ? (size_t)x->tot[nu - 1] : 0;
-	a->n = a->nb = 0;
+	if (!k) {
+		/* Spans without values: an empty vector, as none. */
+		free(cum);
+		free(x->val);
+		free(x->tot);
+		x->val = NULL;
+		x->tot = NULL;
+		return 0;
+	}
+	x->cum = cum;
+	x->nk = k;
+	x->nb = nb;
+	x->n = (size_t)total;
 	return 0;
 }
 
@@ -176,7 +136,7 @@ static int reg_acc_finish(struct reg_acc *a, struct reg_vec *x)
 int reg_load_blocks(sqlite3 *db, int64_t run, struct reg_run *out, char *err, size_t errlen)
 {
 	static const char sql[] =
-		"SELECT b.path, b.hop, b.block, b.count, b.buckets, s.max_ns FROM hop_block b "
+		"SELECT b.path, b.hop, b.block, b.count, b.buckets, s.min_ns, s.max_ns FROM hop_block b "
 		"JOIN hop_summary s USING (run_id, path, hop) WHERE b.run_id = ?1 ORDER BY b.path, b.hop, b.block";
 	struct reg_acc acc = { 0 };
 	struct reg_vec *cur = NULL;
@@ -207,28 +167,31 @@ int reg_load_blocks(sqlite3 *db, int64_t run, struct reg_run *out, char *err, si
 
 			if (cur && reg_acc_finish(&acc, cur))
 				goto oom;
+			cur = NULL;
 			snprintf(path, sizeof(path), "%s", p);
 			snprintf(hop, sizeof(hop), "%s", h);
 			rp = reg_run_path(out, p, 1);
 			if (!rp)
 				goto oom;
+			r = reg_acc_start(&acc, (uint64_t)sqlite3_column_int64(st, 5),
+					  (uint64_t)sqlite3_column_int64(st, 6));
+			if (r < 0)
+				goto oom;
+			if (r > 0)
+				goto corrupt;
 			cur = &rp->col[c];
-			acc.max = (uint64_t)sqlite3_column_int64(st, 5);
 		}
 		r = reg_acc_blob(&acc, sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4),
 				 (uint64_t)sqlite3_column_int64(st, 3));
 		if (r < 0)
 			goto oom;
-		if (r > 0) {
-			reg_err(err, errlen, "run %" PRId64 ": hop_block row %s/%s block %d is corrupt", run, p, h,
-				sqlite3_column_int(st, 2));
-			goto error;
-		}
+		if (r > 0)
+			goto corrupt;
 	}
 	if (!rows && (rc == SQLITE_DONE || rc == SQLITE_ROW)) {
 		/* None, or too large: irq. */
 		sqlite3_finalize(st);
-		reg_acc_free(&acc);
+		free(acc.cnt);
 		reg_run_free(out);
 		return 0;
 	}
@@ -239,14 +202,18 @@ int reg_load_blocks(sqlite3 *db, int64_t run, struct reg_run *out, char *err, si
 	if (cur && reg_acc_finish(&acc, cur))
 		goto oom;
 	sqlite3_finalize(st);
-	reg_acc_free(&acc);
 	out->source = "hop_block";
 	return 1;
+corrupt:
+	reg_err(err, errlen, "run %" PRId64 ": hop_block row %s/%s block %d is corrupt", run,
+		(const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+		sqlite3_column_int(st, 2));
+	goto error;
 oom:
 	reg_err(err, errlen, "out of memory reading the hop blocks of run %" PRId64, run);
 error:
 	sqlite3_finalize(st);
-	reg_acc_free(&acc);
+	free(acc.cnt);
 	reg_run_free(out);
 	return -1;
 }

@@ -20,39 +20,6 @@ void ih_hist_fini(struct ih_hist *h)
 	ih_hist_init(h);
 }
 
-size_t ih_hist_index(uint64_t v)
-{
-	unsigned e, shift;
-
-	if (v < 2 * IH_HIST_SUB)
-		return (size_t)v;
-	e = 63u - (unsigned)__builtin_clzll(v);
-	shift = e - IH_HIST_SUB_BITS;
-	/* (shift + 1) * SUB + (v >> shift) - SUB: the top 8 significant bits
-	 * of v select the sub-bucket inside its power of two. */
-	return (size_t)shift * IH_HIST_SUB + (size_t)(v >> shift);
-}
-
-uint64_t ih_hist_bucket_lo(size_t idx)
-{
-	unsigned shift;
-
-	if (idx < 2 * IH_HIST_SUB)
-		return idx;
-	shift = (unsigned)(idx / IH_HIST_SUB) - 1;
-	return (uint64_t)(idx % IH_HIST_SUB + IH_HIST_SUB) << shift;
-}
-
-uint64_t ih_hist_bucket_hi(size_t idx)
-{
-	unsigned shift;
-
-	if (idx < 2 * IH_HIST_SUB)
-		return idx;
-	shift = (unsigned)(idx / IH_HIST_SUB) - 1;
-	return ih_hist_bucket_lo(idx) + ((uint64_t)1 << shift) - 1;
-}
-
 /* Allocates the bucket array on first use; -1 when out of memory. */
 static int hist_alloc(struct ih_hist *h)
 {

@@ -38,10 +38,41 @@ void ih_hist_fini(struct ih_hist *h);
 int ih_hist_add(struct ih_hist *h, uint64_t v);
 
 /* Bucket index of V, and the inclusive bounds of bucket IDX
- * (IDX < IH_HIST_NBUCKETS).  Pure functions. */
-size_t ih_hist_index(uint64_t v);
-uint64_t ih_hist_bucket_lo(size_t idx);
-uint64_t ih_hist_bucket_hi(size_t idx);
+ * (IDX < IH_HIST_NBUCKETS).  Pure functions, inline: the regression
+ * verdicts (analyzer/regress/blocks.c) index hop_block's buckets by them
+ * without linking the store. */
+static inline size_t ih_hist_index(uint64_t v)
+{
+	unsigned e, shift;
+
+	if (v < 2 * IH_HIST_SUB)
+		return (size_t)v;
+	e = 63u - (unsigned)__builtin_clzll(v);
+	shift = e - IH_HIST_SUB_BITS;
+	/* (shift + 1) * SUB + (v >> shift) - SUB: the top 8 significant bits
+	 * of v select the sub-bucket inside its power of two. */
+	return (size_t)shift * IH_HIST_SUB + (size_t)(v >> shift);
+}
+
+static inline uint64_t ih_hist_bucket_lo(size_t idx)
+{
+	unsigned shift;
+
+	if (idx < 2 * IH_HIST_SUB)
+		return idx;
+	shift = (unsigned)(idx / IH_HIST_SUB) - 1;
+	return (uint64_t)(idx % IH_HIST_SUB + IH_HIST_SUB) << shift;
+}
+
+static inline uint64_t ih_hist_bucket_hi(size_t idx)
+{
+	unsigned shift;
+
+	if (idx < 2 * IH_HIST_SUB)
+		return idx;
+	shift = (unsigned)(idx / IH_HIST_SUB) - 1;
+	return ih_hist_bucket_lo(idx) + ((uint64_t)1 << shift) - 1;
+}
 
 /* Nearest-rank percentile, Q in (0, 1]: the upper bound of the first bucket
  * whose cumulative count reaches Q * count, clamped to the exact max (the

@@ -48,16 +48,17 @@ static int ih_web_compare_run(struct ih_web_request *req, const char *name, int6
 	return 0;
 }
 
-/* One pass over run ID's histograms: *list, its hop_stats rows each with
- * its "cdf", and *by, the same rows keyed "path/hop".  Returns 0, or -1
- * with an error queued (*result set). */
+/* One pass over run ID's histograms: *list, its hop_stats rows, *by, the
+ * same rows keyed "path/hop" (each with its index in *list, "i"), and each
+ * row's CDF as text in CT.  Returns 0, or -1 with an error queued (*result
+ * set). */
 static int ih_web_stats_by_hop(struct ih_web_request *req, int64_t id, json_t **list, json_t **by,
-			       enum MHD_Result *result)
+			       struct ih_web_cdf_text *ct, enum MHD_Result *result)
 {
 	char key[128];
 
 	*by = NULL;
-	if (ih_web_hists(req, id, NULL, NULL, IH_HIST_STATS | IH_HIST_CDF, list, result) != 0)
+	if (ih_web_hists_cdf_text(req, id, list, ct, result) != 0)
 		return -1;
 	*by = json_object();
 	for (size_t i = 0; *by && i < json_array_size(*list); i++) {
@@ -65,7 +66,7 @@ static int ih_web_stats_by_hop(struct ih_web_request *req, int64_t id, json_t **
 
 		snprintf(key, sizeof(key), "%s/%s", json_string_value(json_object_get(row, "path")),
 			 json_string_value(json_object_get(row, "hop")));
-		if (json_object_set(*by, key, row) != 0) {
+		if (json_object_set_new(*by, key, json_integer((json_int_t)i)) != 0) {
 			json_decref(*by);
 			*by = NULL;
 		}
@@ -79,18 +80,14 @@ static int ih_web_stats_by_hop(struct ih_web_request *req, int64_t id, json_t **
 	return 0;
 }
 
-/* A copy of stats row ROW without its "cdf" (for the "a"/"b" members), or
- * JSON null for NULL.  NULL when out of memory. */
-static json_t *ih_web_stats_only(json_t *row)
+/* Appends the CDF of row I of CT (a JSON array), or null when I is
+ * negative. */
+static void ih_web_cdf_put(struct ih_web_text *out, const struct ih_web_cdf_text *ct, json_int_t i)
 {
-	json_t *c;
-
-	if (!row)
-		return json_null();
-	c = json_copy(row);
-	if (c)
-		json_object_del(c, "cdf");
-	return c;
+	if (i < 0 || (size_t)i >= ct->n)
+		ih_web_text_put(out, "null", 4);
+	else
+		ih_web_text_put(out, ct->text.s + ct->span[i].off, ct->span[i].len);
 }
 
 /* "b - a" of member KEY of two stats rows, or JSON null when either lacks
@@ -117,31 +114,32 @@ static json_t *ih_web_ratio(json_t *a, json_t *b, const char *key)
 
 /* The per-hop comparison of runs A and B: one row per (path, hop) present
  * in either run, in path then hop order: {path, hop, seq, a: stats|null,
- * b: stats|null, d_p50_ns, d_p99_ns (b - a), r_p50, r_p99 (b / a)}; and the
- * CDFs of both, paired the same way.  Stores "hops" and "cdfs" in CMP.
+ * b: stats|null, d_p50_ns, d_p99_ns (b - a), r_p50, r_p99 (b / a)}, stored
+ * as "hops" in CMP; and the CDFs of both, paired the same way ({path, hop,
+ * seq, a: cdf|null, b: cdf|null}), as the JSON text of an array in CDFS.
  * Returns 0, or -1 with an error queued. */
 static int ih_web_compare_hops(struct ih_web_request *req, int64_t a, int64_t b, json_t *cmp,
-			       enum MHD_Result *result)
+			       struct ih_web_text *cdfs, enum MHD_Result *result)
 {
-	json_t *sa = NULL, *sb = NULL, *ca = NULL, *cb = NULL, *hops = NULL, *cdfs = NULL;
-	json_t *seen = NULL;
-	int rc = -1;
+	struct ih_web_cdf_text ta = { 0 }, tb = { 0 };
+	json_t *sa = NULL, *sb = NULL, *ca = NULL, *cb = NULL, *hops = NULL, *seen = NULL;
+	int rc = -1, first = 1;
 
-	if (ih_web_stats_by_hop(req, a, &ca, &sa, result) != 0 ||
-	    ih_web_stats_by_hop(req, b, &cb, &sb, result) != 0)
+	if (ih_web_stats_by_hop(req, a, &ca, &sa, &ta, result) != 0 ||
+	    ih_web_stats_by_hop(req, b, &cb, &sb, &tb, result) != 0)
 		goto out;
 	hops = json_array();
-	cdfs = json_array();
 	seen = json_object();
-	if (!hops || !cdfs || !seen)
+	if (!hops || !seen)
 		goto oom;
+	ih_web_text_put(cdfs, "[", 1);
 	/* The union of both runs' (path, hop), from their histogram lists
 	 * (which are in path then hop order): a's, then b's extra ones. */
 	for (int side = 0; side < 2; side++) {
 		json_t *list = side ? cb : ca;
 
 		for (size_t i = 0; i < json_array_size(list); i++) {
-			json_t *h = json_array_get(list, i), *x, *y, *row, *pair, *other = NULL;
+			json_t *h = json_array_get(list, i), *ix, *iy, *x, *y, *row, *pair;
 			const char *path = json_string_value(json_object_get(h, "path"));
 			const char *hop = json_string_value(json_object_get(h, "hop"));
 			char key[128];
@@ -151,47 +149,53 @@ static int ih_web_compare_hops(struct ih_web_request *req, int64_t a, int64_t b,
 				continue;
 			if (json_object_set_new(seen, key, json_true()) != 0)
 				goto oom;
-			x = json_object_get(sa, key);
-			y = json_object_get(sb, key);
-			row = json_pack("{s:s,s:s,s:O,s:o,s:o,s:o,s:o,s:o,s:o}", "path", path, "hop", hop,
+			ix = json_object_get(sa, key);
+			iy = json_object_get(sb, key);
+			x = ix ? json_array_get(ca, (size_t)json_integer_value(ix)) : NULL;
+			y = iy ? json_array_get(cb, (size_t)json_integer_value(iy)) : NULL;
+			row = json_pack("{s:s,s:s,s:O,s:O,s:O,s:o,s:o,s:o,s:o}", "path", path, "hop", hop,
 					"seq", json_object_get(h, "seq"),
-					"a", ih_web_stats_only(x), "b", ih_web_stats_only(y),
+					"a", x ? x : json_null(), "b", y ? y : json_null(),
 					"d_p50_ns", ih_web_delta(x, y, "p50_ns"),
 					"d_p99_ns", ih_web_delta(x, y, "p99_ns"),
 					"r_p50", ih_web_ratio(x, y, "p50_ns"),
 					"r_p99", ih_web_ratio(x, y, "p99_ns"));
 			if (json_array_append_new(hops, row) != 0)
 				goto oom;
-			for (size_t j = 0; j < json_array_size(side ? ca : cb); j++) {
-				json_t *o = json_array_get(side ? ca : cb, j);
-
-				if (strcmp(json_string_value(json_object_get(o, "path")), path) == 0 &&
-				    strcmp(json_string_value(json_object_get(o, "hop")), hop) == 0)
-					other = o;
-			}
-			pair = json_pack("{s:s,s:s,s:O,s:O,s:O}", "path", path, "hop", hop,
-					 "seq", json_object_get(h, "seq"),
-					 "a", side ? (other ? json_object_get(other, "cdf") : json_null())
-						   : json_object_get(h, "cdf"),
-					 "b", side ? json_object_get(h, "cdf")
-						   : (other ? json_object_get(other, "cdf") : json_null()));
-			if (json_array_append_new(cdfs, pair) != 0)
+			/* {"path":..,"hop":..,"seq":..} without its "}", then both CDFs. */
+			pair = json_pack("{s:s,s:s,s:O}", "path", path, "hop", hop, "seq", json_object_get(h, "seq"));
+			if (!pair)
 				goto oom;
+			if (!first)
+				ih_web_text_put(cdfs, ",", 1);
+			first = 0;
+			ih_web_text_json(cdfs, pair);
+			json_decref(pair);
+			if (cdfs->oom)
+				goto oom;
+			cdfs->len--;
+			ih_web_text_put(cdfs, ",\"a\":", 5);
+			ih_web_cdf_put(cdfs, &ta, ix ? json_integer_value(ix) : -1);
+			ih_web_text_put(cdfs, ",\"b\":", 5);
+			ih_web_cdf_put(cdfs, &tb, iy ? json_integer_value(iy) : -1);
+			ih_web_text_put(cdfs, "}", 1);
 		}
 	}
-	if (json_object_set(cmp, "hops", hops) != 0 || json_object_set(cmp, "cdfs", cdfs) != 0)
+	ih_web_text_put(cdfs, "]", 1);
+	if (cdfs->oom || json_object_set(cmp, "hops", hops) != 0)
 		goto oom;
 	rc = 0;
 	goto out;
 oom:
 	*result = ih_web_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 out:
+	ih_web_cdf_text_free(&ta);
+	ih_web_cdf_text_free(&tb);
 	json_decref(sa);
 	json_decref(sb);
 	json_decref(ca);
 	json_decref(cb);
 	json_decref(hops);
-	json_decref(cdfs);
 	json_decref(seen);
 	return rc;
 }
@@ -207,6 +211,7 @@ out:
  * it is present. */
 enum MHD_Result ih_web_api_compare(struct ih_web_request *req)
 {
+	struct ih_web_text cdfs = { 0 };
 	enum MHD_Result r;
 	json_t *ra, *rb, *cmp;
 	int64_t a, b;
@@ -220,11 +225,13 @@ enum MHD_Result ih_web_api_compare(struct ih_web_request *req)
 	cmp = json_pack("{s:o,s:o}", "a", ra, "b", rb);
 	if (!cmp)
 		return ih_web_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-	if (ih_web_compare_hops(req, a, b, cmp, &r) != 0 ||
+	if (ih_web_compare_hops(req, a, b, cmp, &cdfs, &r) != 0 ||
 	    ih_web_compare_verdicts(req, a, b, cmp, &r) != 0) {
 		json_decref(cmp);
+		ih_web_text_free(&cdfs);
 		return r;
 	}
-	return ih_web_respond_json(req, cmp);
+	/* "cdfs" goes last, as text: it is most of the answer. */
+	return ih_web_respond_json_with(req, cmp, "cdfs", &cdfs);
 }
 

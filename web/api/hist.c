@@ -7,6 +7,9 @@
 #include "web/api/internal.h"
 #include "schemas/percentile.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 /* GET /api/runs/{id}/hops : {"run_id": id, "hops": [...]}: the rows of the
  * hop_stats view for the run, by path then hop order, 'total' last in each
  * path.  Computed here from the run's hop_hist rows with the view's exact
@@ -54,8 +57,9 @@ static const char *const ih_web_quantile_names[] = { "p50_ns", "p90_ns", "p99_ns
  * bucket (the view has no row then).  Returns 0, or -1 with an error queued
  * (*result set). */
 static int ih_web_hist_buckets(struct ih_web_request *req, int64_t id, json_t **hist, int mode,
-			       enum MHD_Result *result)
+			       struct ih_web_cdf_text *ct, enum MHD_Result *result)
 {
+	size_t off = ct ? ct->text.len : 0;
 	sqlite3_stmt *st = ih_web_stmt(req, sql_hist_buckets, result);
 	json_t *h = *hist, *arr = NULL, *cdf = NULL, *row = NULL;
 	json_int_t cum = 0, total = json_integer_value(json_object_get(h, "count"));
@@ -77,6 +81,8 @@ static int ih_web_hist_buckets(struct ih_web_request *req, int64_t id, json_t **
 	sqlite3_bind_int64(st, 1, id);
 	ih_web_bind_text(st, 2, json_string_value(json_object_get(h, "path")));
 	ih_web_bind_text(st, 3, json_string_value(json_object_get(h, "hop")));
+	if (ct)
+		ih_web_text_put(&ct->text, "[", 1);
 	while ((rc = ih_web_step(req, st, result)) == SQLITE_ROW) {
 		json_int_t hi = sqlite3_column_int64(st, 1), n = sqlite3_column_int64(st, 2);
 
@@ -87,6 +93,13 @@ static int ih_web_hist_buckets(struct ih_web_request *req, int64_t id, json_t **
 				found[q] = 1;
 				pq[q] = (json_int_t)ih_pct_bucket_value((uint64_t)hi, (uint64_t)maxv);
 			}
+		if (ct) {
+			ih_web_text_put(&ct->text, nb > 1 ? ",[" : "[", nb > 1 ? 2 : 1);
+			ih_web_text_i64(&ct->text, hi);
+			ih_web_text_put(&ct->text, ",", 1);
+			ih_web_text_frac(&ct->text, (uint64_t)cum, total > 0 ? (uint64_t)total : 0);
+			ih_web_text_put(&ct->text, "]", 1);
+		}
 		if (cdf && json_array_append_new(cdf, json_pack("[If]", hi, total > 0 ?
 						(double)cum / (double)total : 0.0)) != 0)
 			goto oom;
@@ -97,6 +110,14 @@ static int ih_web_hist_buckets(struct ih_web_request *req, int64_t id, json_t **
 	sqlite3_reset(st);
 	if (rc < 0)
 		goto fail;
+	if (ct) {
+		ih_web_text_put(&ct->text, "]", 1);
+		if (ct->text.oom)
+			goto oom;
+		/* A hop without buckets has no row: its text goes. */
+		if (!nb && (mode & IH_HIST_STATS))
+			ct->text.len = off;
+	}
 	if (mode & IH_HIST_STATS) {
 		if (nb) {
 			row = json_pack("{s:O,s:O,s:O,s:O,s:f,s:O}", "path", json_object_get(h, "path"),
@@ -149,13 +170,32 @@ fail:
 	return -1;
 }
 
+/* Records CT's next span: the text from OFF to its end.  -1 when out of
+ * memory. */
+static int ih_web_cdf_span(struct ih_web_cdf_text *ct, size_t off)
+{
+	if (ct->n == ct->cap) {
+		size_t cap = ct->cap ? ct->cap * 2 : 16;
+		void *p = realloc(ct->span, cap * sizeof(*ct->span));
+
+		if (!p)
+			return -1;
+		ct->span = p;
+		ct->cap = cap;
+	}
+	ct->span[ct->n].off = off;
+	ct->span[ct->n].len = ct->text.len - off;
+	ct->n++;
+	return 0;
+}
+
 /* The histograms of run ID (PATH and HOP filter when not NULL), as a new
  * array in *out: per (path, hop) in path then hop order ('total' last),
  * {path, hop, seq, count, sum_ns, min_ns, max_ns} with what MODE asks for,
  * or with IH_HIST_STATS the hop_stats rows (ih_web_hist_buckets).  Returns
  * 0, or -1 with an error queued (*result set). */
-int ih_web_hists(struct ih_web_request *req, int64_t id, const char *path, const char *hop,
-			int mode, json_t **out, enum MHD_Result *result)
+static int ih_web_hists_x(struct ih_web_request *req, int64_t id, const char *path, const char *hop,
+			  int mode, json_t **out, struct ih_web_cdf_text *ct, enum MHD_Result *result)
 {
 	sqlite3_stmt *st = ih_web_stmt(req, sql_hist_summary, result);
 	json_t *hists, *res;
@@ -172,14 +212,19 @@ int ih_web_hists(struct ih_web_request *req, int64_t id, const char *path, const
 	res = json_array();
 	for (size_t i = 0; res && i < json_array_size(hists); i++) {
 		json_t *h = json_incref(json_array_get(hists, i));
+		size_t off = ct ? ct->text.len : 0;
 
-		if (ih_web_hist_buckets(req, id, &h, mode, result) != 0) {
+		if (ih_web_hist_buckets(req, id, &h, mode, ct, result) != 0) {
 			json_decref(h);
 			json_decref(hists);
 			json_decref(res);
 			return -1;
 		}
 		if (h && json_array_append_new(res, h) != 0) {
+			json_decref(res);
+			res = NULL;
+		}
+		if (res && h && ct && ih_web_cdf_span(ct, off) != 0) {
 			json_decref(res);
 			res = NULL;
 		}
@@ -191,6 +236,25 @@ int ih_web_hists(struct ih_web_request *req, int64_t id, const char *path, const
 	}
 	*out = res;
 	return 0;
+}
+
+int ih_web_hists(struct ih_web_request *req, int64_t id, const char *path, const char *hop,
+		 int mode, json_t **out, enum MHD_Result *result)
+{
+	return ih_web_hists_x(req, id, path, hop, mode, out, NULL, result);
+}
+
+int ih_web_hists_cdf_text(struct ih_web_request *req, int64_t id, json_t **out,
+			  struct ih_web_cdf_text *ct, enum MHD_Result *result)
+{
+	return ih_web_hists_x(req, id, NULL, NULL, IH_HIST_STATS, out, ct, result);
+}
+
+void ih_web_cdf_text_free(struct ih_web_cdf_text *ct)
+{
+	ih_web_text_free(&ct->text);
+	free(ct->span);
+	memset(ct, 0, sizeof(*ct));
 }
 
 /* GET /api/runs/{id}/hist[?path=&hop=] : {"run_id", "hists": [...]}, each

@@ -73,6 +73,24 @@ const char *ih_web_lane(const json_t *irq, const char *path, const char *hop, ch
 int ih_web_hists(struct ih_web_request *req, int64_t id, const char *path, const char *hop,
 		 int mode, json_t **out, enum MHD_Result *result);
 
+/* Each hop's CDF as JSON text, [[hi_ns, fraction], ...] (the fraction
+ * cum / count to 12 decimals): for /api/compare, whose CDFs are most of
+ * its answer and, as jansson values, most of its first request's time
+ * (ih_web_text).  Row i of the list is span[i] of text. */
+struct ih_web_cdf_text {
+	struct ih_web_text text;
+	struct { size_t off, len; } *span;
+	size_t n, cap;
+};
+
+/* The hop_stats rows of run ID as ih_web_hists with IH_HIST_STATS, and
+ * each row's CDF appended to CT (which may already hold text).  Returns
+ * 0, or -1 with an error queued (*result set); CT is to be freed either
+ * way (ih_web_cdf_text_free). */
+int ih_web_hists_cdf_text(struct ih_web_request *req, int64_t id, json_t **out,
+			  struct ih_web_cdf_text *ct, enum MHD_Result *result);
+void ih_web_cdf_text_free(struct ih_web_cdf_text *ct);
+
 /* ---- verdicts.c ---- */
 
 /* Sets "verdicts" and "regressed" of runs A (baseline) and B (candidate)

@@ -104,3 +104,112 @@ json_t *ih_web_row_object(sqlite3_stmt *st)
 	return o;
 }
 
+
+/* ---- JSON text written by hand ---------------------------------------- */
+
+/* Makes room for N more bytes (and a NUL); sets oom and returns 0 when it
+ * cannot. */
+static int ih_web_text_room(struct ih_web_text *t, size_t n)
+{
+	size_t cap;
+	char *s;
+
+	if (t->oom)
+		return 0;
+	if (t->len + n + 1 <= t->cap)
+		return 1;
+	cap = t->cap ? t->cap : 4096;
+	while (cap < t->len + n + 1)
+		cap *= 2;
+	s = realloc(t->s, cap);
+	if (!s) {
+		t->oom = 1;
+		return 0;
+	}
+	t->s = s;
+	t->cap = cap;
+	return 1;
+}
+
+void ih_web_text_put(struct ih_web_text *t, const char *s, size_t n)
+{
+	if (!ih_web_text_room(t, n))
+		return;
+	memcpy(t->s + t->len, s, n);
+	t->len += n;
+	t->s[t->len] = '\0';
+}
+
+void ih_web_text_i64(struct ih_web_text *t, int64_t v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	/* The magnitude as unsigned: INT64_MIN has no positive int64_t. */
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	ih_web_text_put(t, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+void ih_web_text_frac(struct ih_web_text *t, uint64_t num, uint64_t den)
+{
+	static const uint64_t one = 1000000000000ull; /* 12 decimals */
+	char buf[16];
+	uint64_t v;
+	int n = 12;
+
+	if (!den || !num) {
+		ih_web_text_put(t, "0", 1);
+		return;
+	}
+	if (num >= den) {
+		ih_web_text_put(t, "1", 1);
+		return;
+	}
+	/* Rounded to nearest, exactly (num < den, so no overflow in 128 bits). */
+	v = (uint64_t)(((unsigned __int128)num * one + den / 2) / den);
+	if (v >= one) {
+		ih_web_text_put(t, "1", 1);
+		return;
+	}
+	if (v == 0) {
+		ih_web_text_put(t, "0", 1);
+		return;
+	}
+	while (v % 10 == 0) {
+		v /= 10;
+		n--;
+	}
+	buf[0] = '0';
+	buf[1] = '.';
+	for (int i = n; i > 0; i--, v /= 10)
+		buf[1 + i] = (char)('0' + v % 10);
+	ih_web_text_put(t, buf, (size_t)n + 2);
+}
+
+void ih_web_text_json(struct ih_web_text *t, const json_t *v)
+{
+	size_t n = json_dumpb(v, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
+
+	if (!n) {
+		t->oom = 1;
+		return;
+	}
+	if (!ih_web_text_room(t, n))
+		return;
+	if (json_dumpb(v, t->s + t->len, n, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15)) != n) {
+		t->oom = 1;
+		return;
+	}
+	t->len += n;
+	t->s[t->len] = '\0';
+}
+
+void ih_web_text_free(struct ih_web_text *t)
+{
+	free(t->s);
+	memset(t, 0, sizeof(*t));
+}

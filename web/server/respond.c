@@ -104,6 +104,74 @@ enum MHD_Result ih_web_respond_json(struct ih_web_request *req, json_t *root)
 	return ih_web_queue(req, MHD_HTTP_OK, resp, "application/json", "no-store");
 }
 
+/* The two buffers of a response of ih_web_respond_json_with. */
+struct ih_web_two {
+	char *head, *raw;
+};
+
+static void ih_web_two_free(void *cls)
+{
+	struct ih_web_two *two = cls;
+
+	free(two->head);
+	free(two->raw);
+	free(two);
+}
+
+enum MHD_Result ih_web_respond_json_with(struct ih_web_request *req, json_t *root, const char *key,
+					 struct ih_web_text *raw)
+{
+	struct ih_web_two *two = NULL;
+	struct MHD_Response *resp;
+	struct MHD_IoVec iov[3];
+	char *head = NULL, *s;
+	size_t hl, kl = strlen(key);
+
+	if (!root || raw->oom || !raw->len)
+		goto oom;
+	/* "{...}" becomes "{...,"KEY":" + RAW + "}"; "{}" becomes "{"KEY":". */
+	s = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	if (!s || (hl = strlen(s)) < 2 || s[hl - 1] != '}') {
+		free(s);
+		goto oom;
+	}
+	head = malloc(hl + kl + 4);
+	two = malloc(sizeof(*two));
+	if (!head || !two) {
+		free(s);
+		goto oom;
+	}
+	hl--;
+	memcpy(head, s, hl);
+	free(s);
+	if (hl > 1)
+		head[hl++] = ',';
+	head[hl++] = '"';
+	memcpy(head + hl, key, kl);
+	hl += kl;
+	head[hl++] = '"';
+	head[hl++] = ':';
+	two->head = head;
+	two->raw = raw->s;
+	iov[0] = (struct MHD_IoVec){ head, hl };
+	iov[1] = (struct MHD_IoVec){ raw->s, raw->len };
+	iov[2] = (struct MHD_IoVec){ "}", 1 };
+	memset(raw, 0, sizeof(*raw));
+	json_decref(root);
+	resp = MHD_create_response_from_iovec(iov, 3, ih_web_two_free, two);
+	if (!resp) {
+		ih_web_two_free(two);
+		return ih_web_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	}
+	return ih_web_queue(req, MHD_HTTP_OK, resp, "application/json", "no-store");
+oom:
+	free(head);
+	free(two);
+	json_decref(root);
+	ih_web_text_free(raw);
+	return ih_web_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+}
+
 enum MHD_Result ih_web_respond_download(struct ih_web_request *req, char *body, size_t len,
 					const char *ctype, const char *filename)
 {

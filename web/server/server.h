@@ -203,6 +203,32 @@ json_t *ih_web_row_object(sqlite3_stmt *st);
  * a trace never makes a response fail.  Returns NULL when out of memory. */
 json_t *ih_web_json_text(const char *bytes, size_t len);
 
+/* ---- JSON text written by hand ---------------------------------------- */
+
+/* JSON text built by hand, for a member too large to build as jansson
+ * values: a CDF as values costs about 250 bytes of fresh heap per point
+ * (an array, an integer and a real), as text a dozen, and on a VM each
+ * fresh page costs more than the point's work (docs/benchmarks.md,
+ * "Compare").  The writers never fail: out of memory sets oom, which the
+ * response that takes the text (ih_web_respond_json_with) turns into a 500.
+ * Zero-initialized is empty. */
+struct ih_web_text {
+	char *s;	/* NUL-terminated once anything is written */
+	size_t len, cap;
+	int oom;
+};
+
+/* Appends N bytes of S as they are (the caller's JSON). */
+void ih_web_text_put(struct ih_web_text *t, const char *s, size_t n);
+/* Appends V in decimal. */
+void ih_web_text_i64(struct ih_web_text *t, int64_t v);
+/* Appends NUM / DEN (NUM <= DEN; 0 when DEN is 0) as a JSON number rounded
+ * to 12 decimals, trailing zeros dropped: 0, 1 or 0.xxx. */
+void ih_web_text_frac(struct ih_web_text *t, uint64_t num, uint64_t den);
+/* Appends V serialized (compact, any value). */
+void ih_web_text_json(struct ih_web_text *t, const json_t *v);
+void ih_web_text_free(struct ih_web_text *t);
+
 /* ---- responses -------------------------------------------------------- */
 
 /* Queues STATUS with the body {"error": MESSAGE} (the one error path of the
@@ -214,6 +240,13 @@ enum MHD_Result ih_web_error(struct ih_web_request *req, unsigned status, const 
 /* Queues 200 with ROOT serialized as JSON and takes ROOT's reference (ROOT
  * NULL means an allocation failed: 500 through ih_web_error). */
 enum MHD_Result ih_web_respond_json(struct ih_web_request *req, json_t *root);
+
+/* Queues 200 with ROOT (an object) serialized as JSON plus one more member,
+ * KEY, last, whose value is the JSON text of RAW; takes ROOT's reference
+ * and RAW's buffer (RAW is left empty).  Sent without copying RAW.  500
+ * through ih_web_error when ROOT is NULL or either is out of memory. */
+enum MHD_Result ih_web_respond_json_with(struct ih_web_request *req, json_t *root, const char *key,
+					 struct ih_web_text *raw);
 
 /* Queues 200 with BODY (LEN bytes from malloc; the response frees it, also
  * on failure) of type CTYPE, offered as a file named FILENAME (plain ASCII:
