@@ -215,6 +215,12 @@ int ih_db_open_ro(const char *path, sqlite3 **out, char *err, size_t errlen)
 		goto error;
 	}
 	sqlite3_busy_timeout(db, 10000);
+	/* Reads through a map of the file (up to 1 GiB; past it, as before)
+	 * instead of copying each page into SQLite's cache: a comparison
+	 * reads about a megabyte of hop_block and hop_hist pages, and on a VM
+	 * every fresh heap page costs ~14 us while mapped file pages come 16
+	 * to a fault.  Only reads use the map (this connection never writes);
+	 * failing to set it changes nothing but speed. */
 	sqlite3_exec(db, "PRAGMA mmap_size = 1073741824", NULL, NULL, NULL);
 	if (db_user_version(db, path, &v, err, errlen))
 		goto error;
