@@ -162,7 +162,8 @@ error:
 	return -1;
 }
 
-int ih_db_open_rw(const char *path, sqlite3 **out, char *err, size_t errlen)
+/* ih_db_open_rw with the journal mode WAL (or, when not, DELETE). */
+static int db_open_rw(const char *path, int wal, sqlite3 **out, char *err, size_t errlen)
 {
 	sqlite3 *db = NULL;
 	int rc;
@@ -185,7 +186,8 @@ int ih_db_open_rw(const char *path, sqlite3 **out, char *err, size_t errlen)
 		if (db_check_writable(db, path, &v, err, errlen))
 			goto error;
 	}
-	if (db_exec(db, path, "PRAGMA journal_mode = WAL", "cannot enable WAL", err, errlen) ||
+	if (db_exec(db, path, wal ? "PRAGMA journal_mode = WAL" : "PRAGMA journal_mode = DELETE",
+		    "cannot set the journal mode", err, errlen) ||
 	    db_exec(db, path, "PRAGMA foreign_keys = ON", "cannot enable foreign keys", err, errlen) ||
 	    db_exec(db, path, "PRAGMA synchronous = NORMAL", "cannot set synchronous", err, errlen))
 		goto error;
@@ -196,6 +198,45 @@ int ih_db_open_rw(const char *path, sqlite3 **out, char *err, size_t errlen)
 error:
 	sqlite3_close(db);
 	return -1;
+}
+
+int ih_db_open_rw(const char *path, sqlite3 **out, char *err, size_t errlen)
+{
+	return db_open_rw(path, 1, out, err, errlen);
+}
+
+int ih_db_open_rw_new(const char *path, sqlite3 **out, char *err, size_t errlen)
+{
+	return db_open_rw(path, 0, out, err, errlen);
+}
+
+int ih_db_wal(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int ok = 0;
+
+	/* The pragma answers the mode in force: "wal" only when it switched. */
+	if (sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		ok = sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+	sqlite3_finalize(st);
+	return ok ? 0 : -1;
+}
+
+/* Rolls back the hot journal a killed first analysis left beside PATH by
+ * opening it for writing once (SQLite rolls back on the first read).
+ * Returns 0 when that worked. */
+static int db_roll_back_journal(const char *path)
+{
+	sqlite3 *db = NULL;
+	int rc = -1;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK) {
+		sqlite3_busy_timeout(db, 10000);
+		rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+	}
+	sqlite3_close(db);
+	return rc;
 }
 
 int ih_db_open_ro(const char *path, sqlite3 **out, char *err, size_t errlen)
@@ -215,6 +256,22 @@ int ih_db_open_ro(const char *path, sqlite3 **out, char *err, size_t errlen)
 		goto error;
 	}
 	sqlite3_busy_timeout(db, 10000);
+	if (sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) != SQLITE_OK &&
+	    sqlite3_extended_errcode(db) == SQLITE_READONLY_ROLLBACK) {
+		sqlite3_close(db);
+		db = NULL;
+		if (db_roll_back_journal(path) != 0) {
+			snprintf(err, errlen, "database %s: an interrupted write left %s-journal, which only a "
+				 "writer can roll back (run irqhop analyze on it, or sqlite3 as its owner)", path, path);
+			goto error;
+		}
+		if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+			snprintf(err, errlen, "database %s: cannot open: %s", path,
+				 db ? sqlite3_errmsg(db) : "out of memory");
+			goto error;
+		}
+		sqlite3_busy_timeout(db, 10000);
+	}
 	/* Reads through a map of the file (up to 1 GiB; past it, as before)
 	 * instead of copying each page into SQLite's cache: a comparison
 	 * reads about a megabyte of hop_block and hop_hist pages, and on a VM

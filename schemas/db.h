@@ -20,9 +20,30 @@
  * transaction.  Refuses a database whose version is newer than this binary. */
 int ih_db_open_rw(const char *path, sqlite3 **out, char *err, size_t errlen);
 
+/* ih_db_open_rw for a database file this process is creating and will fill
+ * in one large transaction (irqhop analyze into a new file): a rollback
+ * journal (DELETE) instead of WAL until ih_db_wal(), so the run's pages are
+ * written once, into the file, instead of into the WAL and again into the
+ * file at the checkpoint.  (SQLite advises the same for transactions of
+ * more than ~100 MB; here 45 MB for a million interrupts, and the WAL's
+ * second write and syncs were a tenth of a parallel analysis.)  Readers
+ * of the new file wait (their busy timeout) while it is written; a new
+ * file has no run to show them yet.  Same failures as ih_db_open_rw. */
+int ih_db_open_rw_new(const char *path, sqlite3 **out, char *err, size_t errlen);
+
+/* Switches DB (outside any transaction) to WAL, as every irqhop database is
+ * once its first analysis committed.  Returns 0, or -1 when SQLite could not
+ * (another connection has the file open): it stays in rollback mode, which
+ * is correct, and the next ih_db_open_rw switches it. */
+int ih_db_wal(sqlite3 *db);
+
 /* Opens an existing PATH read-only (SQLITE_OPEN_READONLY); refuses a file that
  * is missing, is not an irqhop database, or has another schema version (the
- * message says to run `irqhop analyze` to migrate an older one). */
+ * message says to run `irqhop analyze` to migrate an older one).  A file
+ * whose first analysis was killed has a hot rollback journal, which a
+ * read-only connection cannot roll back: PATH is then opened for writing
+ * once, which rolls it back (as any SQLite client would), or, when that
+ * is not allowed, refused with a message naming the journal. */
 int ih_db_open_ro(const char *path, sqlite3 **out, char *err, size_t errlen);
 
 /* Creates the indexes of schemas/indexes.sql if missing.  Called after a bulk

@@ -50,9 +50,14 @@ int ih_store_commit(struct ih_store *st, char *err, size_t errlen)
 	ih_test_point("committing");
 	if (store_exec(st, "COMMIT", "cannot commit the run", err, errlen))
 		goto error;
-	st->times.commit_s = (double)(ih_now_ns() - t2) / 1e9;
 	st->in_txn = false;
 	st->committed = true;
+	/* The file this store created is an irqhop database like any other
+	 * from now on: WAL, so readers never wait on a later writer.  When a
+	 * reader holds it open the switch waits for the next writer. */
+	if (st->created)
+		(void)ih_db_wal(st->db);
+	st->times.commit_s = (double)(ih_now_ns() - t2) / 1e9;
 	return 0;
 error:
 	if (st->in_txn)

@@ -44,7 +44,9 @@ struct ih_store *ih_store_open(const char *db_path, char *err, size_t errlen)
 		goto error;
 	}
 	st->created = stat(db_path, &sb) != 0 && errno == ENOENT;
-	if (ih_db_open_rw(db_path, &st->db, err, errlen))
+	/* A file of our own: written through a rollback journal, then WAL
+	 * from its commit on (schemas/db.h). */
+	if ((st->created ? ih_db_open_rw_new : ih_db_open_rw)(db_path, &st->db, err, errlen))
 		goto error;
 	/* No foreign-key enforcement on this connection (outside a transaction:
 	 * the pragma does nothing inside one): checking every irq row's run_id

@@ -8,10 +8,41 @@
 #include "config.h"
 #include "analyzer/store/priv.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+/* Rows between two write-back hints (about 3 MB of pages). */
+#define STORE_WB_ROWS 65536
+
+/* Asks the kernel to start writing back what SQLite has written of the
+ * store's files so far (the database, and its WAL when there is one):
+ * SQLite syncs only at the commit or the checkpoint, by when a run's tens
+ * of megabytes were all still dirty and the analysis waited for the disk
+ * at its very end (0.1 to 0.15 s of a 4 s analysis of a million
+ * interrupts on this project's VM).  Started early, the write-back runs
+ * beside the decoding.  Only a hint: durability still comes from SQLite's
+ * syncs, and a file that cannot be opened or a kernel without
+ * sync_file_range changes nothing but speed. */
+static void store_writeback_hint(const struct ih_store *st)
+{
+	char p[4096];
+
+	for (int k = 0; k < 2; k++) {
+		int fd;
+
+		if (snprintf(p, sizeof(p), "%s%s", st->path, k ? "-wal" : "") >= (int)sizeof(p))
+			return;
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+		close(fd);
+	}
+}
 
 /* OR FAIL: a refused row stops the statement but keeps the rows before
  * it, so SQLite needs no statement journal (with the default ABORT, every
@@ -194,6 +225,7 @@ static void insert_batch(struct ih_store *st, struct store_batch *b)
 void *store_writer_main(void *arg)
 {
 	struct ih_store *st = arg;
+	size_t since_hint = 0;
 
 	/* Named, so that top -H and perf tell it from the decoding thread. */
 	pthread_setname_np(pthread_self(), "irqhop-writer");
@@ -215,6 +247,11 @@ void *store_writer_main(void *arg)
 		pthread_mutex_lock(&st->dbmu);
 		insert_batch(st, b);
 		pthread_mutex_unlock(&st->dbmu);
+		since_hint += b->n;
+		if (since_hint >= STORE_WB_ROWS) {
+			store_writeback_hint(st);
+			since_hint = 0;
+		}
 
 		pthread_mutex_lock(&st->lock);
 		b->next = st->free_list;

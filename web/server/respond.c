@@ -104,69 +104,52 @@ enum MHD_Result ih_web_respond_json(struct ih_web_request *req, json_t *root)
 	return ih_web_queue(req, MHD_HTTP_OK, resp, "application/json", "no-store");
 }
 
-/* The two buffers of a response of ih_web_respond_json_with. */
-struct ih_web_two {
-	char *head, *raw;
-};
-
-static void ih_web_two_free(void *cls)
-{
-	struct ih_web_two *two = cls;
-
-	free(two->head);
-	free(two->raw);
-	free(two);
-}
-
 enum MHD_Result ih_web_respond_json_with(struct ih_web_request *req, json_t *root, const char *key,
 					 struct ih_web_text *raw)
 {
-	struct ih_web_two *two = NULL;
 	struct MHD_Response *resp;
-	struct MHD_IoVec iov[3];
-	char *head = NULL, *s;
-	size_t hl, kl = strlen(key);
+	size_t hl, kl = strlen(key), n;
+	char *head = NULL, *body;
 
 	if (!root || raw->oom || !raw->len)
 		goto oom;
-	/* "{...}" becomes "{...,"KEY":" + RAW + "}"; "{}" becomes "{"KEY":". */
-	s = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(15));
-	if (!s || (hl = strlen(s)) < 2 || s[hl - 1] != '}') {
-		free(s);
+	/* "{...}" becomes "{...,"KEY":" + RAW + "}" ("{}": "{"KEY":" + RAW + "}"). */
+	head = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	if (!head || (hl = strlen(head)) < 2 || head[hl - 1] != '}')
 		goto oom;
-	}
-	head = malloc(hl + kl + 4);
-	two = malloc(sizeof(*two));
-	if (!head || !two) {
-		free(s);
-		goto oom;
-	}
 	hl--;
-	memcpy(head, s, hl);
-	free(s);
+	n = hl + (hl > 1) + kl + 3;
+	/* One buffer, RAW's own grown in place: RAW moves up by the head's
+	 * length (within memory it already has) instead of being copied
+	 * into fresh memory; a body in pieces (MHD's iovec responses) would
+	 * have MHD log every client that leaves mid-answer. */
+	body = realloc(raw->s, n + raw->len + 2);
+	if (!body)
+		goto oom;
+	raw->s = body;
+	memmove(body + n, body, raw->len);
+	memcpy(body, head, hl);
 	if (hl > 1)
-		head[hl++] = ',';
-	head[hl++] = '"';
-	memcpy(head + hl, key, kl);
+		body[hl++] = ',';
+	body[hl++] = '"';
+	memcpy(body + hl, key, kl);
 	hl += kl;
-	head[hl++] = '"';
-	head[hl++] = ':';
-	two->head = head;
-	two->raw = raw->s;
-	iov[0] = (struct MHD_IoVec){ head, hl };
-	iov[1] = (struct MHD_IoVec){ raw->s, raw->len };
-	iov[2] = (struct MHD_IoVec){ "}", 1 };
-	memset(raw, 0, sizeof(*raw));
+	body[hl++] = '"';
+	body[hl++] = ':';
+	n += raw->len;
+	body[n++] = '}';
+	body[n] = '\0';
+	free(head);
 	json_decref(root);
-	resp = MHD_create_response_from_iovec(iov, 3, ih_web_two_free, two);
+	memset(raw, 0, sizeof(*raw));
+	resp = MHD_create_response_from_buffer_with_free_callback(n, body, free);
 	if (!resp) {
-		ih_web_two_free(two);
+		free(body);
 		return ih_web_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	}
 	return ih_web_queue(req, MHD_HTTP_OK, resp, "application/json", "no-store");
 oom:
 	free(head);
-	free(two);
 	json_decref(root);
 	ih_web_text_free(raw);
 	return ih_web_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");

@@ -243,7 +243,7 @@ enum MHD_Result ih_web_respond_json(struct ih_web_request *req, json_t *root);
 
 /* Queues 200 with ROOT (an object) serialized as JSON plus one more member,
  * KEY, last, whose value is the JSON text of RAW; takes ROOT's reference
- * and RAW's buffer (RAW is left empty).  Sent without copying RAW.  500
+ * and RAW's buffer (RAW is left empty), which becomes the body.  500
  * through ih_web_error when ROOT is NULL or either is out of memory. */
 enum MHD_Result ih_web_respond_json_with(struct ih_web_request *req, json_t *root, const char *key,
 					 struct ih_web_text *raw);
