@@ -75,6 +75,41 @@ int an_find_plugin(const char *name, const bt_plugin **out)
 	return -1;
 }
 
+/* The process's ctf and utils plugins, found once (one scan of the plugin
+ * folders, which loads every plugin there to read its name: 10 to 15 ms
+ * each time, and each graph used to scan twice, each decoding child for
+ * itself).  Kept until the process exits: the decoding children, forked
+ * after the first call, inherit them. */
+static const bt_plugin *an_ctf, *an_utils;
+
+int an_plugins(const bt_plugin **ctf, const bt_plugin **utils)
+{
+	const bt_plugin_set *set = NULL;
+
+	if (!an_ctf || !an_utils) {
+		if (bt_plugin_find_all(BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_FALSE, &set) == BT_PLUGIN_FIND_ALL_STATUS_OK) {
+			for (uint64_t i = 0; i < bt_plugin_set_get_plugin_count(set); i++) {
+				const bt_plugin *pl = bt_plugin_set_borrow_plugin_by_index_const(set, i);
+				const bt_plugin **slot = strcmp(bt_plugin_get_name(pl), "ctf") == 0 ? &an_ctf
+					: strcmp(bt_plugin_get_name(pl), "utils") == 0 ? &an_utils : NULL;
+
+				if (slot && !*slot) {
+					bt_plugin_get_ref(pl);
+					*slot = pl;
+				}
+			}
+			bt_plugin_set_put_ref(set);
+		}
+		bt_current_thread_clear_error();
+		/* Either missing: the lookup by name says which, in one line. */
+		if ((!an_ctf && an_find_plugin("ctf", &an_ctf)) || (!an_utils && an_find_plugin("utils", &an_utils)))
+			return -1;
+	}
+	*ctf = an_ctf;
+	*utils = an_utils;
+	return 0;
+}
+
 bt_value *an_sink_params(const char *trace, const char *db, const char *label, const char *window, bool replace)
 {
 	bt_value *p = bt_value_map_create();
@@ -103,8 +138,10 @@ static int an_graph_build(struct an_graph *g, const char *trace, const char *con
 	int ret = -1;
 	uint64_t nout, nmux = 0;
 
-	if (an_find_plugin("ctf", &g->ctf) || an_find_plugin("utils", &g->utils))
+	if (an_plugins(&g->ctf, &g->utils))
 		goto end;
+	bt_plugin_get_ref(g->ctf);
+	bt_plugin_get_ref(g->utils);
 	src_cls = bt_plugin_borrow_source_component_class_by_name_const(g->ctf, "fs");
 	mux_cls = bt_plugin_borrow_filter_component_class_by_name_const(g->utils, "muxer");
 	if (!src_cls || !mux_cls) {
@@ -301,13 +338,12 @@ static int an_one(struct an_trace *t, int idx, int n, const char *db, const char
 		int r;
 
 		if (result.progress) {
-			const bt_plugin *ctf = NULL;
+			const bt_plugin *ctf, *utils;
 
-			if (an_find_plugin("ctf", &ctf))
+			if (an_plugins(&ctf, &utils))
 				goto end;
 			an_trace_range(bt_plugin_borrow_source_component_class_by_name_const(ctf, "fs"), trace_abs,
 				       &prog);
-			bt_plugin_put_ref(ctf);
 		}
 		r = params ? an_parallel(t, jobs, &result, params) : -1;
 

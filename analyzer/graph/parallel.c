@@ -347,8 +347,10 @@ static int par_decode(struct par_run *p, struct par_child *c)
 	memset(&result, 0, sizeof(result));
 	result.ship = &c->cfg;
 	bt_logging_set_global_level(BT_LOGGING_LEVEL_NONE);
-	if (an_find_plugin("ctf", &ctf) || an_find_plugin("utils", &utils))
+	if (an_plugins(&ctf, &utils))
 		goto end;
+	bt_plugin_get_ref(ctf);
+	bt_plugin_get_ref(utils);
 	if (!(sink_cls = ih_sink_class_create()) || !(graph = bt_graph_create(0))) {
 		fprintf(stderr, AN_PREFIX "out of memory\n");
 		goto end;
@@ -433,9 +435,13 @@ end:
 static int par_spawn(struct par_run *p, int g)
 {
 	struct par_child *c = &p->child[g];
+	const bt_plugin *ctf, *utils;
 	pid_t parent = getpid();
 	int fds[2];
 
+	/* Found here, once: every child inherits them. */
+	if (an_plugins(&ctf, &utils))
+		return -1;
 	c->cfg.ntraces = (size_t)p->ntraces;
 	c->cfg.kernel_session = p->kernel;
 	for (int k = 0; k < p->ntraces; k++) {

@@ -55,6 +55,9 @@ struct ih_sink_result;
 void an_print_error(const char *what, const char *trace);
 /* analyze.c: finds a Babeltrace plugin; -1 after printing the error. */
 int an_find_plugin(const char *name, const bt_plugin **out);
+/* Borrows the ctf and utils plugins, found once per process (see
+ * analyze.c).  Returns 0, or -1 after printing which is missing. */
+int an_plugins(const bt_plugin **ctf, const bt_plugin **utils);
 /* analyze.c: the last non-empty line of F into BUF.  Never fails. */
 void an_last_line(FILE *f, char *buf, size_t len);
 /* analyze.c: the summary line of a committed run RES on stdout (DT: its
