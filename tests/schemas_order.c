@@ -154,6 +154,37 @@ int main(void)
 		sqlite3_finalize(st);
 		is_u64(rows, 0, "hop_order rows cascade with their run");
 	}
+	/* ih_order_sort against qsort, on the orders it meets: ids in order
+	 * (dur passes only), ids nearly in order (a few displaced by up to 150
+	 * places, as the analyzer queues them: insertion first), ids in
+	 * reverse (past the insertion's budget: every radix pass), random,
+	 * and ties everywhere. */
+	{
+		static const char *const kinds[] = { "ids in order", "ids nearly in order", "ids reversed",
+						     "random ids", "equal ids, few durations" };
+		static struct ih_order_pair x[NPAIRS], want[NPAIRS];
+
+		for (int k = 0; k < 5; k++) {
+			size_t n = NPAIRS;
+
+			for (size_t i = 0; i < n; i++) {
+				x[i].dur_ns = k == 4 ? rnd() % 4 : rnd() % 5000000;
+				x[i].irq_id = k == 2 ? n - i : k == 3 ? rnd() % 1000000 : k == 4 ? 7 : 1000 + i;
+			}
+			if (k == 1)
+				for (size_t i = 0; i + 150 < n; i += 11) {
+					size_t j = i + 1 + rnd() % 150;
+					struct ih_order_pair t = x[i];
+
+					x[i] = x[j];
+					x[j] = t;
+				}
+			memcpy(want, x, n * sizeof(x[0]));
+			qsort(want, n, sizeof(want[0]), cmp_asc);
+			ok(ih_order_sort(x, n) == 0 && memcmp(x, want, n * sizeof(x[0])) == 0,
+			   "ih_order_sort: %s, as qsort by (dur, irq_id)", kinds[k]);
+		}
+	}
 	sqlite3_close(db);
 	unlink(path);
 	snprintf(err, sizeof(err), "%s-wal", path);
