@@ -205,13 +205,15 @@ out:
  * b (missing or malformed), 404 for an unknown run.
  *
  * Regression verdicts (`irqhop regress`) are one more member of the same
- * object, "verdicts": the verdict function reads this worker's connection
- * (ih_web_db) and its JSON is set in CMP by one call between the hop
- * comparison and the answer; the compare page renders "verdicts" whenever
- * it is present. */
+ * object, "verdicts" (with "regressed"): computed on a thread of their own
+ * with a connection of their own while this one reads the histograms
+ * (verdicts.c), or taken from the server's cache; the compare page
+ * renders "verdicts" whenever it is present.  "cdfs" comes last, written
+ * as text (ih_web_text). */
 enum MHD_Result ih_web_api_compare(struct ih_web_request *req)
 {
 	struct ih_web_text cdfs = { 0 };
+	struct ih_web_vjob *job = NULL;
 	enum MHD_Result r;
 	json_t *ra, *rb, *cmp;
 	int64_t a, b;
@@ -225,8 +227,18 @@ enum MHD_Result ih_web_api_compare(struct ih_web_request *req)
 	cmp = json_pack("{s:o,s:o}", "a", ra, "b", rb);
 	if (!cmp)
 		return ih_web_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-	if (ih_web_compare_hops(req, a, b, cmp, &cdfs, &r) != 0 ||
-	    ih_web_compare_verdicts(req, a, b, cmp, &r) != 0) {
+	/* The verdicts on their own thread while the histograms are read. */
+	if (ih_web_compare_verdicts_start(req, a, b, cmp, &job, &r) != 0) {
+		json_decref(cmp);
+		return r;
+	}
+	if (ih_web_compare_hops(req, a, b, cmp, &cdfs, &r) != 0) {
+		ih_web_compare_verdicts_finish(NULL, job, NULL, NULL);
+		json_decref(cmp);
+		ih_web_text_free(&cdfs);
+		return r;
+	}
+	if (ih_web_compare_verdicts_finish(req, job, cmp, &r) != 0) {
 		json_decref(cmp);
 		ih_web_text_free(&cdfs);
 		return r;

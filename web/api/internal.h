@@ -93,9 +93,17 @@ void ih_web_cdf_text_free(struct ih_web_cdf_text *ct);
 
 /* ---- verdicts.c ---- */
 
-/* Sets "verdicts" and "regressed" of runs A (baseline) and B (candidate)
- * in CMP, from the API state's cache or computed (and then cached).
- * Returns 0, or -1 with the response in *r. */
-int ih_web_compare_verdicts(struct ih_web_request *req, int64_t a, int64_t b, json_t *cmp,
-			    enum MHD_Result *r);
+/* The regression verdicts of runs A (baseline) and B (candidate) for CMP
+ * ("verdicts" and "regressed"), in two steps around the rest of the
+ * answer: _start sets them from the API state's cache, or starts their
+ * computation on a thread of its own (its own connection) and returns it
+ * in *JOB; _finish waits for JOB, sets them in CMP and caches them (JOB
+ * NULL: nothing to do).  Both return 0, or -1 with the response in *r.
+ * A handler that fails between the two calls _finish with REQ and CMP
+ * NULL, which waits for the thread and frees JOB. */
+struct ih_web_vjob;
+int ih_web_compare_verdicts_start(struct ih_web_request *req, int64_t a, int64_t b, json_t *cmp,
+				  struct ih_web_vjob **job, enum MHD_Result *r);
+int ih_web_compare_verdicts_finish(struct ih_web_request *req, struct ih_web_vjob *job, json_t *cmp,
+				   enum MHD_Result *r);
 #endif

@@ -7,6 +7,7 @@
 #include "web/api/internal.h"
 
 #include "analyzer/regress/regress.h"
+#include "schemas/db.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -35,27 +36,21 @@ static json_t *fmt_ci(json_t *ci)
 }
 
 /* The verdicts of `irqhop regress` (analyzer/regress/regress.h, the same code the CI
- * gate exits on) for baseline A and candidate B, flattened into one row per
- * path, hop and metric (baseline/candidate in ns), plus one per guest kind
- * for steal (baseline/candidate in %).  Returns 0 and
- * sets "verdicts" and "regressed" in CMP; on failure returns -1 with the
- * response in *r. */
-static int compare_verdicts_compute(struct ih_web_request *req, int64_t a, int64_t b, json_t *cmp,
-				    enum MHD_Result *r)
+ * gate exits on) for baseline A and candidate B read from DB, flattened
+ * into one row per path, hop and metric (baseline/candidate in ns), plus
+ * one per guest kind for steal (baseline/candidate in %).  Returns 0 with
+ * *verdicts and *regressed set; on failure -1 with ERR set. */
+static int verdicts_compute(sqlite3 *db, int64_t a, int64_t b, json_t **verdicts, json_t **regressed,
+			    char *err, size_t errlen)
 {
 	struct ih_regress_opts o;
 	json_t *rep = NULL, *rows, *h, *g;
-	sqlite3 *db = ih_web_db(req, r);
-	char err[256];
 	size_t i, j;
 
-	if (!db)
-		return -1;
+	*verdicts = *regressed = NULL;
 	ih_regress_opts_default(&o);
-	if (ih_regress_compare(db, a, b, &o, &rep, err, sizeof(err)) != 0) {
-		*r = ih_web_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "%s", err);
+	if (ih_regress_compare(db, a, b, &o, &rep, err, errlen) != 0)
 		return -1;
-	}
 	rows = json_array();
 	json_array_foreach(json_object_get(rep, "hops"), i, h) {
 		static const char *const metrics[] = { "p50", "p99" };
@@ -85,9 +80,16 @@ static int compare_verdicts_compute(struct ih_web_request *req, int64_t a, int64
 			"change", fmt_pct(json_object_get(g, "delta_pct")),
 			"interval", fmt_ci(json_object_get(g, "ci_pct")),
 			"verdict", json_object_get(g, "verdict")));
-	json_object_set(cmp, "regressed", json_object_get(rep, "regressed"));
-	json_object_set_new(cmp, "verdicts", rows);
+	*regressed = json_incref(json_object_get(rep, "regressed"));
+	*verdicts = rows;
 	json_decref(rep);
+	if (!rows || !*regressed) {
+		json_decref(rows);
+		json_decref(*regressed);
+		*verdicts = *regressed = NULL;
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	return 0;
 }
 
@@ -141,16 +143,41 @@ void ih_web_api_free(struct ih_web_api *api)
 	free(api);
 }
 
-/* Sets "verdicts" and "regressed" in CMP, from the cache or computed (and
- * then cached).  Returns 0, or -1 with the response in *r. */
-int ih_web_compare_verdicts(struct ih_web_request *req, int64_t a, int64_t b, json_t *cmp,
-			    enum MHD_Result *r)
+/* A verdict computation on its own thread, with its own connection: it
+ * runs while the handler reads the histograms on the request's (which is
+ * opened without SQLite's mutex, so it cannot be shared).  The two used to
+ * run one after the other. */
+struct ih_web_vjob {
+	pthread_t th;
+	const char *db_path;
+	int64_t a, b, max_id, nruns;
+	json_t *verdicts, *regressed;
+	int rc;
+	char err[512];
+};
+
+static void *verdicts_main(void *arg)
+{
+	struct ih_web_vjob *j = arg;
+	sqlite3 *db = NULL;
+
+	j->rc = -1;
+	if (ih_db_open_ro(j->db_path, &db, j->err, sizeof(j->err)) == 0)
+		j->rc = verdicts_compute(db, j->a, j->b, &j->verdicts, &j->regressed, j->err, sizeof(j->err));
+	sqlite3_close(db);
+	return NULL;
+}
+
+int ih_web_compare_verdicts_start(struct ih_web_request *req, int64_t a, int64_t b, json_t *cmp,
+				  struct ih_web_vjob **job, enum MHD_Result *r)
 {
 	struct ih_web_api *api = ih_web_app_data(req);
 	sqlite3_stmt *st = ih_web_stmt(req, sql_run_version, r);
+	struct ih_web_vjob *j;
 	int64_t max_id, nruns;
-	int rc, hit = 0, slot = 0;
+	int rc, hit = 0;
 
+	*job = NULL;
 	if (!st || (rc = ih_web_step(req, st, r)) < 0)
 		return -1;
 	max_id = sqlite3_column_int64(st, 0);
@@ -173,22 +200,66 @@ int ih_web_compare_verdicts(struct ih_web_request *req, int64_t a, int64_t b, js
 	pthread_mutex_unlock(&api->mu);
 	if (hit)
 		return 0;
-	if (compare_verdicts_compute(req, a, b, cmp, r))
+	if (!(j = calloc(1, sizeof(*j)))) {
+		*r = ih_web_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 		return -1;
+	}
+	j->db_path = ih_web_db_path(req);
+	j->a = a;
+	j->b = b;
+	j->max_id = max_id;
+	j->nruns = nruns;
+	if (pthread_create(&j->th, NULL, verdicts_main, j) != 0) {
+		/* No thread to spare: computed here, now. */
+		verdicts_main(j);
+		j->th = pthread_self();
+	}
+	*job = j;
+	return 0;
+}
+
+int ih_web_compare_verdicts_finish(struct ih_web_request *req, struct ih_web_vjob *j, json_t *cmp,
+				   enum MHD_Result *r)
+{
+	struct ih_web_api *api;
+	int slot = 0, ret = -1;
+
+	if (!j)
+		return 0;
+	if (!pthread_equal(j->th, pthread_self()))
+		pthread_join(j->th, NULL);
+	if (!req || !cmp)
+		goto end;	/* the handler failed meanwhile: nothing to answer */
+	if (j->rc != 0) {
+		*r = ih_web_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "%s", j->err);
+		goto end;
+	}
+	api = ih_web_app_data(req);
 	pthread_mutex_lock(&api->mu);
 	for (int i = 1; i < IH_WEB_VCACHE; i++)
 		if (api->vcache[i].used < api->vcache[slot].used)
 			slot = i;
 	json_decref(api->vcache[slot].verdicts);
 	json_decref(api->vcache[slot].regressed);
-	api->vcache[slot].verdicts = json_deep_copy(json_object_get(cmp, "verdicts"));
-	api->vcache[slot].regressed = json_deep_copy(json_object_get(cmp, "regressed"));
-	api->vcache[slot].a = a;
-	api->vcache[slot].b = b;
-	api->vcache[slot].max_id = max_id;
-	api->vcache[slot].nruns = nruns;
+	api->vcache[slot].verdicts = json_deep_copy(j->verdicts);
+	api->vcache[slot].regressed = json_deep_copy(j->regressed);
+	api->vcache[slot].a = j->a;
+	api->vcache[slot].b = j->b;
+	api->vcache[slot].max_id = j->max_id;
+	api->vcache[slot].nruns = j->nruns;
 	api->vcache[slot].used = api->vcache[slot].verdicts && api->vcache[slot].regressed ? ++api->clock : 0;
 	pthread_mutex_unlock(&api->mu);
-	return 0;
+	if (json_object_set_new(cmp, "verdicts", j->verdicts) != 0 ||
+	    json_object_set_new(cmp, "regressed", j->regressed) != 0) {
+		j->verdicts = j->regressed = NULL;
+		*r = ih_web_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		goto end;
+	}
+	j->verdicts = j->regressed = NULL;
+	ret = 0;
+end:
+	json_decref(j->verdicts);
+	json_decref(j->regressed);
+	free(j);
+	return ret;
 }
-

@@ -191,6 +191,11 @@ const char *ih_web_server_url(const struct ih_web_server *srv)
 	return srv->url;
 }
 
+const char *ih_web_db_path(const struct ih_web_request *req)
+{
+	return req->srv->db_path;
+}
+
 void *ih_web_app_data(const struct ih_web_request *req)
 {
 	return req->srv->app.data;

@@ -180,6 +180,12 @@ int ih_web_query_word(struct ih_web_request *req, const char *name, const char *
  * after queueing a 503 (*result set). */
 sqlite3 *ih_web_db(struct ih_web_request *req, enum MHD_Result *result);
 
+/* The database file the server reads, for a handler that opens a
+ * connection of its own (to read on another thread than the request's:
+ * the worker's connection is opened without SQLite's mutex).  Cannot
+ * fail. */
+const char *ih_web_db_path(const struct ih_web_request *req);
+
 /* This worker thread's prepared statement for SQL (cached per thread and
  * prepared once; SQL must be a string with static storage, its address is
  * the cache key).  The statement comes reset with no bindings, and the
