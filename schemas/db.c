@@ -239,6 +239,19 @@ static int db_roll_back_journal(const char *path)
 	return rc;
 }
 
+/* Opens PATH read-only (no SQLite mutex: one thread per connection) with
+ * the busy timeout.  -1 with err set (*db then to be closed). */
+static int db_open_readonly(const char *path, sqlite3 **db, char *err, size_t errlen)
+{
+	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "database %s: cannot open: %s", path,
+			 *db ? sqlite3_errmsg(*db) : "out of memory");
+		return -1;
+	}
+	sqlite3_busy_timeout(*db, 10000);
+	return 0;
+}
+
 int ih_db_open_ro(const char *path, sqlite3 **out, char *err, size_t errlen)
 {
 	sqlite3 *db = NULL;
@@ -250,12 +263,8 @@ int ih_db_open_ro(const char *path, sqlite3 **out, char *err, size_t errlen)
 		snprintf(err, errlen, "database %s: %s", path, strerror(errno));
 		goto error;
 	}
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "database %s: cannot open: %s", path,
-			 db ? sqlite3_errmsg(db) : "out of memory");
+	if (db_open_readonly(path, &db, err, errlen))
 		goto error;
-	}
-	sqlite3_busy_timeout(db, 10000);
 	if (sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) != SQLITE_OK &&
 	    sqlite3_extended_errcode(db) == SQLITE_READONLY_ROLLBACK) {
 		sqlite3_close(db);
@@ -265,12 +274,8 @@ int ih_db_open_ro(const char *path, sqlite3 **out, char *err, size_t errlen)
 				 "writer can roll back (run irqhop analyze on it, or sqlite3 as its owner)", path, path);
 			goto error;
 		}
-		if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-			snprintf(err, errlen, "database %s: cannot open: %s", path,
-				 db ? sqlite3_errmsg(db) : "out of memory");
+		if (db_open_readonly(path, &db, err, errlen))
 			goto error;
-		}
-		sqlite3_busy_timeout(db, 10000);
 	}
 	/* Reads through a map of the file (up to 1 GiB; past it, as before)
 	 * instead of copying each page into SQLite's cache: a comparison
