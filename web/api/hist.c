@@ -52,16 +52,16 @@ static const char *const ih_web_quantile_names[] = { "p50_ns", "p90_ns", "p99_ns
 
 /* Reads the buckets of *HIST (a summary row object: path, hop, seq, count,
  * sum_ns, min_ns, max_ns) from run ID and, by MODE (IH_HIST_*), adds them as
- * "buckets" and/or "cdf"; with IH_HIST_STATS *hist becomes the hop's
- * hop_stats row instead (plus "cdf" if asked), or NULL when the hop has no
- * bucket (the view has no row then).  Returns 0, or -1 with an error queued
- * (*result set). */
+ * "buckets"; with IH_HIST_STATS *hist becomes the hop's hop_stats row
+ * instead, or NULL when the hop has no bucket (the view has no row then).
+ * With CT, the hop's CDF is appended to CT's text (and taken back when the
+ * hop gets no row).  Returns 0, or -1 with an error queued (*result set). */
 static int ih_web_hist_buckets(struct ih_web_request *req, int64_t id, json_t **hist, int mode,
 			       struct ih_web_cdf_text *ct, enum MHD_Result *result)
 {
 	size_t off = ct ? ct->text.len : 0;
 	sqlite3_stmt *st = ih_web_stmt(req, sql_hist_buckets, result);
-	json_t *h = *hist, *arr = NULL, *cdf = NULL, *row = NULL;
+	json_t *h = *hist, *arr = NULL, *row = NULL;
 	json_int_t cum = 0, total = json_integer_value(json_object_get(h, "count"));
 	json_int_t maxv = json_integer_value(json_object_get(h, "max_ns"));
 	json_int_t pq[IH_WEB_NQ] = { 0 };
@@ -71,8 +71,7 @@ static int ih_web_hist_buckets(struct ih_web_request *req, int64_t id, json_t **
 
 	if (!st)
 		return -1;
-	if (((mode & IH_HIST_BUCKETS) && !(arr = json_array())) ||
-	    ((mode & IH_HIST_CDF) && !(cdf = json_array())))
+	if ((mode & IH_HIST_BUCKETS) && !(arr = json_array()))
 		goto oom;
 	/* The one percentile rule (schemas/percentile.h), as the view's. */
 	for (int q = 0; q < IH_WEB_NQ; q++)
@@ -100,9 +99,6 @@ static int ih_web_hist_buckets(struct ih_web_request *req, int64_t id, json_t **
 			ih_web_text_frac(&ct->text, (uint64_t)cum, total > 0 ? (uint64_t)total : 0);
 			ih_web_text_put(&ct->text, "]", 1);
 		}
-		if (cdf && json_array_append_new(cdf, json_pack("[If]", hi, total > 0 ?
-						(double)cum / (double)total : 0.0)) != 0)
-			goto oom;
 		if (arr && json_array_append_new(arr, json_pack("[IIII]",
 						(json_int_t)sqlite3_column_int64(st, 0), hi, n, cum)) != 0)
 			goto oom;
@@ -145,14 +141,6 @@ static int ih_web_hist_buckets(struct ih_web_request *req, int64_t id, json_t **
 		json_decref(arr);
 	}
 	arr = NULL;
-	if (h && cdf) {
-		if (json_object_set_new(h, "cdf", cdf) != 0) {
-			cdf = NULL;
-			goto oom_h;
-		}
-	} else {
-		json_decref(cdf);
-	}
 	if (h != *hist) {
 		json_decref(*hist);
 		*hist = h;
@@ -166,7 +154,6 @@ oom:
 fail:
 	json_decref(row);
 	json_decref(arr);
-	json_decref(cdf);
 	return -1;
 }
 

@@ -62,7 +62,6 @@ const char *ih_web_lane(const json_t *irq, const char *path, const char *hop, ch
 
 /* Modes of ih_web_hists (or-ed): what each hop's object gets. */
 #define IH_HIST_BUCKETS 1 /* "buckets": [[lo_ns, hi_ns, count, cum], ...] */
-#define IH_HIST_CDF     2 /* "cdf": [[hi_ns, cum / count], ...] */
 #define IH_HIST_STATS   4 /* the hop_stats view's columns instead of the summary's */
 
 /* The histograms of run ID (PATH and HOP filter when not NULL), as a new
