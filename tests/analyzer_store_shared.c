@@ -7,6 +7,7 @@
  */
 #include "config.h"
 #include "tests/tap.h"
+#include "tests/sql1.h"
 #include "analyzer/store/store.h"
 
 #include <pthread.h>
@@ -29,20 +30,10 @@ struct job {
 	char err[512];
 };
 
+/* A one-value query on this test's database (tests/sql1.h); -1 on error. */
 static int64_t q1(const char *sql)
 {
-	sqlite3 *db = NULL;
-	sqlite3_stmt *s = NULL;
-	int64_t v = -1;
-
-	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	else
-		tap_diag("query failed: %s: %s", sql, db ? sqlite3_errmsg(db) : "no db");
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return v;
+	return sql1(dbpath, sql);
 }
 
 static void *run_trace(void *arg)

@@ -65,7 +65,8 @@ static void an_graph_fini(struct an_graph *g)
 	bt_plugin_put_ref(g->utils);
 }
 
-int an_find_plugin(const char *name, const bt_plugin **out)
+/* Finds a Babeltrace plugin; -1 after printing the error. */
+static int an_find_plugin(const char *name, const bt_plugin **out)
 {
 	if (bt_plugin_find(name, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_FALSE, out) ==
 	    BT_PLUGIN_FIND_STATUS_OK)

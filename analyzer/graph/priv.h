@@ -53,8 +53,6 @@ struct ih_sink_result;
  * (the sink's causes as they are; others after WHAT and TRACE) and clears
  * it.  Never fails. */
 void an_print_error(const char *what, const char *trace);
-/* analyze.c: finds a Babeltrace plugin; -1 after printing the error. */
-int an_find_plugin(const char *name, const bt_plugin **out);
 /* Borrows the ctf and utils plugins, found once per process (see
  * analyze.c).  Returns 0, or -1 after printing which is missing. */
 int an_plugins(const bt_plugin **ctf, const bt_plugin **utils);

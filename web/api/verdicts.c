@@ -10,6 +10,7 @@
 #include "schemas/db.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -149,6 +150,7 @@ void ih_web_api_free(struct ih_web_api *api)
  * run one after the other. */
 struct ih_web_vjob {
 	pthread_t th;
+	bool threaded;		/* th runs it; else it ran inline in _start */
 	const char *db_path;
 	int64_t a, b, max_id, nruns;
 	json_t *verdicts, *regressed;
@@ -209,11 +211,9 @@ int ih_web_compare_verdicts_start(struct ih_web_request *req, int64_t a, int64_t
 	j->b = b;
 	j->max_id = max_id;
 	j->nruns = nruns;
-	if (pthread_create(&j->th, NULL, verdicts_main, j) != 0) {
-		/* No thread to spare: computed here, now. */
-		verdicts_main(j);
-		j->th = pthread_self();
-	}
+	j->threaded = pthread_create(&j->th, NULL, verdicts_main, j) == 0;
+	if (!j->threaded)
+		verdicts_main(j);	/* no thread to spare: computed here, now */
 	*job = j;
 	return 0;
 }
@@ -226,7 +226,7 @@ int ih_web_compare_verdicts_finish(struct ih_web_request *req, struct ih_web_vjo
 
 	if (!j)
 		return 0;
-	if (!pthread_equal(j->th, pthread_self()))
+	if (j->threaded)
 		pthread_join(j->th, NULL);
 	if (!req || !cmp)
 		goto end;	/* the handler failed meanwhile: nothing to answer */

@@ -229,7 +229,7 @@ void ih_web_text_put(struct ih_web_text *t, const char *s, size_t n);
 /* Appends V in decimal. */
 void ih_web_text_i64(struct ih_web_text *t, int64_t v);
 /* Appends NUM / DEN (NUM <= DEN; 0 when DEN is 0) as a JSON number rounded
- * to 12 decimals, trailing zeros dropped: 0, 1 or 0.xxx. */
+ * to 12 decimals, trailing zeros dropped ("0", "1", "0.5", "0.333333333333"). */
 void ih_web_text_frac(struct ih_web_text *t, uint64_t num, uint64_t den);
 /* Appends V serialized (compact, any value). */
 void ih_web_text_json(struct ih_web_text *t, const json_t *v);
